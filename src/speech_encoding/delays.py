@@ -1,0 +1,23 @@
+"""FIR delay stacking: one column block per delay, in the order the delays are given."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def shift_rows(data: np.ndarray, delay: int) -> np.ndarray:
+    """Row t of the result is row t - delay of `data`; rows shifted in from outside are zero."""
+    shifted = np.zeros_like(data)
+    n_rows = data.shape[0]
+    if delay >= 0:
+        shifted[delay:] = data[: max(n_rows - delay, 0)]
+    else:
+        shifted[: max(n_rows + delay, 0)] = data[-delay:]
+    return shifted
+
+
+def stack_delays(data: np.ndarray, delays: Sequence[int]) -> np.ndarray:
+    """Concatenate `data` shifted by each delay (in TRs) along columns: [d0 block | d1 block | ...]."""
+    return np.hstack([shift_rows(data, int(d)) for d in delays])

@@ -1,0 +1,1 @@
+"""The embedded demo: a synthetic dataset and a random-weight model, generated from a seed."""

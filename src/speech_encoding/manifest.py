@@ -1,0 +1,169 @@
+"""The stories manifest (stories.tsv): reading, validating, writing, and each story's TR grid."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+REQUIRED_COLUMNS = ("story", "audio", "tr", "n_trs")
+OPTIONAL_COLUMNS = ("split", "tr_offset", "tr_times")
+SPLITS = ("train", "test")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Story:
+    """One row of stories.tsv, with paths resolved against the manifest's folder."""
+
+    name: str
+    audio: Path
+    tr: float
+    n_trs: int
+    split: str
+    tr_offset: float | None = None
+    tr_times_file: Path | None = None
+
+    def tr_grid_params(self) -> dict:
+        """The TR grid as plain, deterministic values (for Snakemake params)."""
+        return {
+            "tr": self.tr,
+            "n_trs": self.n_trs,
+            "tr_offset": self.tr_offset,
+            "tr_times_file": str(self.tr_times_file) if self.tr_times_file else None,
+        }
+
+
+def tr_times(tr: float, n_trs: int, tr_offset: float | None = None,
+             tr_times_file: str | Path | None = None) -> np.ndarray:
+    """TR times in seconds from the audio's start: explicit file, else tr_offset + k * tr."""
+    if tr_times_file is not None:
+        times = np.load(tr_times_file).astype(np.float64)
+        if times.ndim != 1 or len(times) != n_trs:
+            raise InputError(
+                f"{tr_times_file}: TR times must be a 1-D array of n_trs={n_trs} values, "
+                f"got shape {times.shape}")
+        return times
+    offset = tr / 2 if tr_offset is None else tr_offset
+    return offset + np.arange(n_trs, dtype=np.float64) * tr
+
+
+def _cell(row: pd.Series, column: str) -> str:
+    return str(row[column]).strip() if column in row.index else ""
+
+
+def _number(value: str, story: str, column: str, manifest: Path) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"{manifest}: story {story!r}: column {column!r} must be a number, "
+                         f"got {value!r}") from None
+    if not math.isfinite(number):
+        raise InputError(f"{manifest}: story {story!r}: column {column!r} must be finite, got {value!r}")
+    return number
+
+
+def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) -> Story:
+    name = _cell(row, "story")
+    if not SAFE_NAME.match(name):
+        raise InputError(
+            f"{manifest}: story name {name!r} is not safe as a file name "
+            "(use letters, digits, '.', '_' and '-', starting with a letter or digit)")
+    tr = _number(_cell(row, "tr"), name, "tr", manifest)
+    if tr <= 0:
+        raise InputError(f"{manifest}: story {name!r}: tr must be > 0 seconds, got {tr}")
+    n_trs_value = _number(_cell(row, "n_trs"), name, "n_trs", manifest)
+    if n_trs_value != int(n_trs_value):
+        raise InputError(f"{manifest}: story {name!r}: n_trs must be an integer, got {_cell(row, 'n_trs')!r}")
+    n_trs = int(n_trs_value)
+    if n_trs < 1:
+        raise InputError(f"{manifest}: story {name!r}: n_trs must be >= 1, got {n_trs}")
+    audio_value = _cell(row, "audio")
+    if not audio_value:
+        raise InputError(f"{manifest}: story {name!r}: empty audio path")
+    audio = (folder / audio_value).resolve()
+    if check_files and not audio.is_file():
+        raise InputError(f"{manifest}: story {name!r}: audio file not found: {audio}")
+    offset_value = _cell(row, "tr_offset")
+    tr_offset = _number(offset_value, name, "tr_offset", manifest) if offset_value else None
+    times_value = _cell(row, "tr_times")
+    tr_times_file = (folder / times_value).resolve() if times_value else None
+    if check_files and tr_times_file is not None and not tr_times_file.is_file():
+        raise InputError(f"{manifest}: story {name!r}: tr_times file not found: {tr_times_file}")
+    return Story(name=name, audio=audio, tr=tr, n_trs=n_trs, split=_cell(row, "split"),
+                 tr_offset=tr_offset, tr_times_file=tr_times_file)
+
+
+def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifest: Path) -> list[Story]:
+    names = [s.name for s in stories]
+    if test_stories is not None:
+        unknown = sorted(set(test_stories) - set(names))
+        if unknown:
+            raise InputError(f"dataset.test_stories names stories not in {manifest}: {', '.join(unknown)}")
+    assigned = []
+    for story in stories:
+        split = story.split
+        if split and split not in SPLITS:
+            raise InputError(f"{manifest}: story {story.name!r}: split must be 'train' or 'test', got {split!r}")
+        if test_stories is not None:
+            wanted = "test" if story.name in test_stories else "train"
+            if split and split != wanted:
+                raise InputError(
+                    f"story {story.name!r} is a {wanted} story by dataset.test_stories but a "
+                    f"{split} story in {manifest}; make them agree (or drop the split column)")
+            split = wanted
+        elif not split:
+            raise InputError(f"{manifest}: story {story.name!r}: empty split "
+                             "(give 'train' or 'test', or set dataset.test_stories)")
+        assigned.append(replace(story, split=split))
+    if not any(s.split == "test" for s in assigned):
+        raise InputError(f"{manifest}: no test story (set split=test on a row, or dataset.test_stories)")
+    if not any(s.split == "train" for s in assigned):
+        raise InputError(f"{manifest}: no training story: every story is a test story")
+    return assigned
+
+
+def read_manifest(path: str | Path, test_stories: list[str] | None = None,
+                  check_files: bool = True) -> list[Story]:
+    """Read and validate stories.tsv; errors name the manifest, the story and the column."""
+    manifest = Path(path)
+    if not manifest.is_file():
+        raise InputError(f"stories manifest not found: {manifest} (config key dataset.stories)")
+    table = pd.read_csv(manifest, sep="\t", dtype=str, keep_default_na=False)
+    table.columns = [c.strip() for c in table.columns]
+    required = REQUIRED_COLUMNS + (() if test_stories is not None else ("split",))
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise InputError(f"{manifest}: missing required column(s): {', '.join(missing)} "
+                         f"(has: {', '.join(table.columns)})")
+    if table.empty:
+        raise InputError(f"{manifest}: no stories")
+    duplicated = sorted(set(table["story"][table["story"].duplicated()]))
+    if duplicated:
+        raise InputError(f"{manifest}: duplicate story name(s): {', '.join(duplicated)}")
+    folder = manifest.parent
+    stories = [_parse_row(row, folder, manifest, check_files) for _, row in table.iterrows()]
+    return _assign_splits(stories, test_stories, manifest)
+
+
+def write_manifest(stories: list[Story], path: str | Path) -> None:
+    """Write stories.tsv with audio and tr_times paths relative to the manifest's folder."""
+    from .atomic_io import save_text
+
+    folder = Path(path).resolve().parent
+    rows = []
+    for story in stories:
+        row = {"story": story.name, "audio": str(Path(story.audio).resolve().relative_to(folder)),
+               "tr": repr(story.tr), "n_trs": str(story.n_trs), "split": story.split}
+        if story.tr_offset is not None:
+            row["tr_offset"] = repr(story.tr_offset)
+        if story.tr_times_file is not None:
+            row["tr_times"] = str(Path(story.tr_times_file).resolve().relative_to(folder))
+        rows.append(row)
+    save_text(path, pd.DataFrame(rows).to_csv(sep="\t", index=False))

@@ -1,0 +1,123 @@
+# Config validation, the plan of the run (stories, subjects, layers) and input functions.
+import os
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+from speech_encoding.demo.dataset import demo_stories
+from speech_encoding.errors import InputError
+from speech_encoding.manifest import read_manifest
+from speech_encoding.plan import plan_feature_set, plan_subjects
+from speech_encoding.settings import check_config
+
+min_version("9.0")
+
+validate(config, "../schemas/config.schema.yaml")
+
+RESULTS = os.path.normpath(config["results_dir"])
+DEMO_DATASET = f"{RESULTS}/demo/dataset"
+DEMO_MODEL = f"{RESULTS}/demo/model"
+NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*"
+
+
+wildcard_constraints:
+    story=NAME_PATTERN,
+    subject=NAME_PATTERN,
+    feature_set=NAME_PATTERN,
+    layer=r"\d+",
+    rate=r"\d+",
+
+
+def same_path(a, b):
+    """True when two paths name the same place (before either exists)."""
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def is_demo_path(path, demo_path):
+    """True when `path` is produced by the demo rules of this config."""
+    return "demo" in config and same_path(path, demo_path)
+
+
+def make_plan():
+    """Everything the DAG needs to know, validated before any job runs."""
+    check_config(config)
+    dataset = config["dataset"]
+    demo_dataset = is_demo_path(dataset["stories"], f"{DEMO_DATASET}/stories.tsv")
+    if demo_dataset:
+        stories = demo_stories(config["demo"], DEMO_DATASET)
+    else:
+        stories = read_manifest(dataset["stories"], dataset.get("test_stories"))
+    subjects = plan_subjects(
+        dataset["subjects"],
+        dataset["responses"],
+        stories,
+        config["trimming"],
+        known_subjects=config["demo"]["subjects"] if demo_dataset else None,
+    )
+    layers = {
+        fs["name"]: plan_feature_set(
+            fs, config["demo"]["model"] if is_demo_path(fs["model"], DEMO_MODEL) else None
+        )
+        for fs in config["feature_sets"]
+    }
+    return stories, subjects, layers
+
+
+try:
+    STORY_LIST, SUBJECTS, LAYERS = make_plan()
+except InputError as error:
+    raise WorkflowError(f"Invalid input: {error}") from None
+
+STORIES = {story.name: story for story in STORY_LIST}
+FEATURE_SETS = {fs["name"]: fs for fs in config["feature_sets"]}
+
+
+def resampled_audio_path(feature_set, story):
+    """The resampled audio a feature set reads."""
+    rate = FEATURE_SETS[feature_set]["target_sample_rate"]
+    return f"{RESULTS}/audio/{rate}hz/{story}.wav"
+
+
+def model_input(wildcards):
+    """The model folder as an input when it is local (so a new model reruns extraction)."""
+    model = FEATURE_SETS[wildcards.feature_set]["model"]
+    if is_demo_path(model, DEMO_MODEL):
+        return DEMO_MODEL
+    return model if Path(model).is_dir() else []
+
+
+def response_file(subject, story):
+    """One response file, spelled as the demo rule spells its outputs."""
+    return os.path.normpath(f"{config['dataset']['responses']}/{subject}/{story}.npy")
+
+
+def tr_times_input(wildcards):
+    """The story's explicit TR-times file, when the manifest names one."""
+    path = STORIES[wildcards.story].tr_times_file
+    return [str(path)] if path else []
+
+
+def fit_path(subject, feature_set, layer, name):
+    """A file of one fit: voxels.parquet or summary.json."""
+    return f"{RESULTS}/fits/{subject}/{feature_set}/layer{layer}/{name}"
+
+
+def all_fits():
+    """(subject, feature set, layer) of every fit, in a fixed order."""
+    return [
+        (subject, fs, layer)
+        for subject in SUBJECTS
+        for fs in FEATURE_SETS
+        for layer in LAYERS[fs]
+    ]
+
+
+def summary_outputs():
+    """The final targets."""
+    return [
+        f"{RESULTS}/summary.parquet",
+        f"{RESULTS}/summary.csv",
+        f"{RESULTS}/plots/median_r_by_layer.png",
+        f"{RESULTS}/plots/r_histograms.png",
+    ]

@@ -1,0 +1,40 @@
+# Per subject x feature set x layer: ridge with per-voxel alphas by inner CV, scored on test stories.
+
+
+def delayed_features(wildcards):
+    """Delayed features of every story, in manifest order."""
+    return [
+        f"{RESULTS}/delayed/{wildcards.feature_set}/{story}/layer{wildcards.layer}.npy"
+        for story in STORIES
+    ]
+
+
+def subject_responses(wildcards):
+    """The subject's response files, in manifest order."""
+    return [response_file(wildcards.subject, story) for story in STORIES]
+
+
+rule fit_encoding_model:
+    input:
+        features=delayed_features,
+        responses=subject_responses,
+    output:
+        voxels=f"{RESULTS}/fits/{{subject}}/{{feature_set}}/layer{{layer}}/voxels.parquet",
+        summary=f"{RESULTS}/fits/{{subject}}/{{feature_set}}/layer{{layer}}/summary.json",
+    params:
+        stories=list(STORIES),
+        splits=[story.split for story in STORIES.values()],
+        trimming=config["trimming"],
+        ridge=config["ridge"],
+    log:
+        f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.tsv"
+    threads: 8
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    conda:
+        "../../envs/speech_encoding.yaml"
+    script:
+        "../scripts/fit_encoding_model.py"

@@ -1,0 +1,45 @@
+# One table and the figures over every subject x feature set x layer.
+
+
+def demo_truth():
+    """The demo's truth file when this run fits the demo dataset."""
+    truth = f"{DEMO_DATASET}/truth.json"
+    return [truth] if is_demo_path(config["dataset"]["stories"], f"{DEMO_DATASET}/stories.tsv") else []
+
+
+localrules:
+    summarize,
+
+
+rule summarize:
+    input:
+        summaries=[fit_path(*fit, "summary.json") for fit in all_fits()],
+        voxels=[fit_path(*fit, "voxels.parquet") for fit in all_fits()],
+        truth=demo_truth(),
+    output:
+        table=f"{RESULTS}/summary.parquet",
+        csv=f"{RESULTS}/summary.csv",
+        by_layer=report(
+            f"{RESULTS}/plots/median_r_by_layer.png",
+            caption="../report/median_r_by_layer.rst",
+            category="Encoding performance",
+        ),
+        histograms=report(
+            f"{RESULTS}/plots/r_histograms.png",
+            caption="../report/r_histograms.rst",
+            category="Encoding performance",
+        ),
+    params:
+        fits=[list(fit) for fit in all_fits()],
+    log:
+        f"{RESULTS}/logs/summarize.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/summarize.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../../envs/speech_encoding.yaml"
+    script:
+        "../scripts/summarize.py"

@@ -1,0 +1,10 @@
+"""Stack FIR delays of one layer's downsampled features."""
+
+import numpy as np
+
+from speech_encoding.atomic_io import save_npy
+from speech_encoding.delays import stack_delays
+from speech_encoding.run_logging import log_to_file
+
+log_to_file(snakemake.log[0])
+save_npy(snakemake.output[0], stack_delays(np.load(snakemake.input[0]), snakemake.params.fir_delays))

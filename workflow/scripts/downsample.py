@@ -1,0 +1,15 @@
+"""Put one layer's features of one story onto the story's TR grid."""
+
+import numpy as np
+
+from speech_encoding.atomic_io import save_npy
+from speech_encoding.downsample import downsample
+from speech_encoding.feature_files import read_layer
+from speech_encoding.manifest import tr_times
+from speech_encoding.run_logging import log_to_file
+
+log_to_file(snakemake.log[0])
+features, times = read_layer(snakemake.input.features, snakemake.params.layer)
+grid = snakemake.params.grid
+on_trs = downsample(features, times, tr_times(**grid), grid["tr"], **snakemake.params.method)
+save_npy(snakemake.output[0], on_trs.astype(np.float32))

@@ -1,0 +1,30 @@
+"""Summary table and figures over every fit (with the demo's recovery of known voxels)."""
+
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+
+from speech_encoding.atomic_io import save_parquet, save_text
+from speech_encoding.plots import plot_median_r_by_layer, plot_r_histograms
+from speech_encoding.run_logging import log_to_file
+from speech_encoding.summary import recovery_metrics, summary_table
+
+log_to_file(snakemake.log[0])
+fits = snakemake.params.fits
+summaries = [json.loads(open(path).read()) for path in snakemake.input.summaries]
+voxel_tables = [pd.read_parquet(path) for path in snakemake.input.voxels]
+recovery = driven_masks = None
+if snakemake.input.truth:
+    truth = json.loads(open(snakemake.input.truth[0]).read())
+    drivens = [truth[subject]["driven_voxels"] for subject, _, _ in fits]
+    recovery = [recovery_metrics(v, d) for v, d in zip(voxel_tables, drivens)]
+    driven_masks = [np.isin(v["voxel"].to_numpy(), d) for v, d in zip(voxel_tables, drivens)]
+table = summary_table(fits, summaries, recovery)
+logging.info("summary table:\n%s", table.to_string())
+save_parquet(snakemake.output.table, table)
+save_text(snakemake.output.csv, table.to_csv(index=False))
+plot_median_r_by_layer(table, snakemake.output.by_layer)
+plot_r_histograms(fits, [v["r"].to_numpy() for v in voxel_tables], snakemake.output.histograms,
+                  driven_masks)
