@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from transformers import AutoConfig, PretrainedConfig
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from transformers import PretrainedConfig
 
 WHISPER_TYPES = ("whisper",)
 WAVEFORM_TYPES = ("hubert", "wav2vec2", "wavlm", "data2vec-audio", "unispeech", "unispeech-sat",
@@ -15,6 +17,8 @@ WAVEFORM_TYPES = ("hubert", "wav2vec2", "wavlm", "data2vec-audio", "unispeech", 
 
 def load_config(model: str) -> PretrainedConfig:
     """The model's config from a local folder or the local Hugging Face cache, never the network."""
+    from transformers import AutoConfig  # imported here: it costs seconds, and planning a run
+                                         # on the demo model never needs it
     try:
         return AutoConfig.from_pretrained(model, local_files_only=True)
     except (OSError, ValueError) as error:

@@ -59,9 +59,8 @@ def check_finite(array: np.ndarray, what: str) -> None:
         raise InputError(f"{what}: {count} NaN/inf value(s), first at {places}")
 
 
-def load_responses(responses_dir: str | Path, subject: str, story: str) -> np.ndarray:
+def load_responses(path: str | Path, subject: str, story: str) -> np.ndarray:
     """Load one response file as float64, refusing NaN/inf and non-2-D arrays."""
-    path = response_path(responses_dir, subject, story)
     data = np.load(path)
     what = f"subject {subject!r}, story {story!r} ({path})"
     if data.ndim != 2:

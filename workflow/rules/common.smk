@@ -29,6 +29,16 @@ wildcard_constraints:
     rate=r"\d+",
 
 
+def canonical(value):
+    """A config value with dict keys sorted at every level, so that reordering keys in a config
+    file does not look like a parameter change (Snakemake's params trigger is order-sensitive)."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
 def same_path(a, b):
     """True when two paths name the same place (before either exists)."""
     return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))

@@ -4,7 +4,7 @@ from speech_encoding.demo.dataset import story_names
 
 def demo_settings():
     """The demo section without the model (the dataset does not depend on the model)."""
-    return {key: value for key, value in config["demo"].items() if key != "model"}
+    return canonical({key: value for key, value in config["demo"].items() if key != "model"})
 
 
 if "demo" in config:
@@ -42,7 +42,7 @@ if "demo" in config:
         output:
             directory(DEMO_MODEL),
         params:
-            spec=config["demo"]["model"],
+            spec=canonical(config["demo"]["model"]),
         log:
             f"{RESULTS}/logs/make_demo_model.log",
         benchmark:

@@ -9,7 +9,7 @@ rule downsample:
         f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy",
     params:
         grid=lambda wildcards: STORIES[wildcards.story].tr_grid_params(),
-        method=config["downsample"],
+        method=canonical(config["downsample"]),
         layer=lambda wildcards: int(wildcards.layer),
     log:
         f"{RESULTS}/logs/downsample/{{feature_set}}/{{story}}/layer{{layer}}.log",

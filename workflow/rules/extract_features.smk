@@ -5,7 +5,7 @@ def extraction_params(wildcards):
     """The feature set's settings that change extraction's output (never its name)."""
     fs = FEATURE_SETS[wildcards.feature_set]
     keys = ("model", "chunk_size", "context_size", "pool", "target_sample_rate")
-    return {key: fs[key] for key in keys}
+    return canonical({key: fs[key] for key in keys})
 
 
 rule extract_features:

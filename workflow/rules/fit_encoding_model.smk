@@ -24,8 +24,8 @@ rule fit_encoding_model:
     params:
         stories=list(STORIES),
         splits=[story.split for story in STORIES.values()],
-        trimming=config["trimming"],
-        ridge=config["ridge"],
+        trimming=canonical(config["trimming"]),
+        ridge=canonical(config["ridge"]),
     log:
         f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
     benchmark:

@@ -1,0 +1,77 @@
+"""Shared fixtures: the repository root, a tiny demo config, manifest and response writers."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY_DEMO = {
+    "results_dir": "results",
+    "dataset": {"stories": "results/demo/dataset/stories.tsv",
+                "responses": "results/demo/dataset/responses", "subjects": "all"},
+    "demo": {"seed": 3, "n_train_stories": 3, "n_test_stories": 1, "story_duration": 60.0,
+             "sample_rate": 22050, "tr": 2.0, "subjects": ["s1", "s2"], "n_voxels": 40,
+             "n_driven": 12, "noise_level": 0.7,
+             "model": {"seed": 0, "d_model": 32, "encoder_layers": 2, "attention_heads": 2,
+                       "ffn_dim": 64}},
+    "feature_sets": [{"name": "tiny", "model": "results/demo/model", "chunk_size": 0.5,
+                      "context_size": 1.0, "pool": "mean", "batch_size": 16}],
+    "trimming": {"train_features_start": 5, "train_targets_start": 5,
+                 "test_features_start": 5, "test_targets_start": 5},
+    "ridge": {"chunk_length": 10, "n_inner_folds": 4},
+}
+
+
+def validated(config: dict) -> dict:
+    """A copy of `config` validated as the Snakefile does it: schema defaults, then cross checks."""
+    from snakemake.utils import validate
+
+    from speech_encoding.settings import check_config
+
+    config = copy.deepcopy(config)
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    check_config(config)
+    return config
+
+
+@pytest.fixture
+def tiny_demo_config() -> dict:
+    """A demo config small enough for a whole workflow run in well under a minute."""
+    return copy.deepcopy(TINY_DEMO)
+
+
+def write_config(folder: Path, config: dict) -> Path:
+    """Write a config.yaml into `folder` and return its path."""
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def write_stories_tsv(folder: Path, rows: list[dict], touch_audio: bool = True) -> Path:
+    """Write stories.tsv from dict rows (all values as given) and empty audio files it names."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    lines = ["\t".join(columns)] + ["\t".join(str(row.get(c, "")) for c in columns) for row in rows]
+    path = folder / "stories.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    if touch_audio:
+        for row in rows:
+            audio = folder / str(row.get("audio", ""))
+            if row.get("audio") and not audio.exists():
+                audio.parent.mkdir(parents=True, exist_ok=True)
+                audio.write_bytes(b"")
+    return path
+
+
+def write_responses(folder: Path, subject: str, shapes: dict[str, tuple], seed: int = 0) -> None:
+    """Random responses/<subject>/<story>.npy files of the given shapes."""
+    rng = np.random.default_rng(seed)
+    for story, shape in shapes.items():
+        path = folder / subject / f"{story}.npy"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, rng.standard_normal(shape).astype(np.float32))

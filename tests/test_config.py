@@ -1,0 +1,80 @@
+"""Config validation: the JSON schema (as the Snakefile applies it) and the cross-field checks."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conftest import REPO, TINY_DEMO, validated
+from speech_encoding.errors import InputError
+from speech_encoding.settings import RidgeSettings, resolve_alphas
+
+
+def test_defaults_are_filled_in():
+    config = validated({"dataset": {"stories": "s.tsv", "responses": "r"},
+                        "feature_sets": [{"name": "w", "model": "m"}]})
+    fs = config["feature_sets"][0]
+    assert (fs["chunk_size"], fs["context_size"], fs["layers"], fs["pool"]) == (0.1, 16.0, "all", "last")
+    assert (fs["target_sample_rate"], fs["device"]) == (16000, "auto")
+    assert config["fir_delays"] == [1, 2, 3, 4]
+    assert config["downsample"] == {"method": "rect"}
+    assert config["results_dir"] == "results"
+    assert config["dataset"]["subjects"] == "all"
+    assert all(value is None for value in config["trimming"].values()) and len(config["trimming"]) == 8
+    ridge = config["ridge"]
+    assert ridge["alphas"] == {"logspace": [-1, 8, 10]}
+    assert (ridge["n_inner_folds"], ridge["folding_type"], ridge["chunk_length"]) == (5, "chunked", 20)
+    assert (ridge["normalpha"], ridge["single_alpha"], ridge["use_corr"]) == (True, False, True)
+    assert (ridge["alpha_fdr"], ridge["singcutoff"], ridge["seed"]) == (0.05, 1e-10, 0)
+
+
+def test_the_shipped_config_is_valid():
+    import yaml
+
+    validated(yaml.safe_load((REPO / "config.yaml").read_text()))
+
+
+def test_alphas_logspace_and_list():
+    assert resolve_alphas({"logspace": [-1, 2, 4]}) == (0.1, 1.0, 10.0, 100.0)
+    assert resolve_alphas([3, 1.5]) == (3.0, 1.5)
+    settings = RidgeSettings.from_config(validated(TINY_DEMO)["ridge"])
+    assert len(settings.alphas) == 10 and settings.alphas[0] == pytest.approx(0.1)
+
+
+def with_change(path: tuple, value) -> dict:
+    config = copy.deepcopy(TINY_DEMO)
+    target = config
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return config
+
+
+@pytest.mark.parametrize("path, value, named", [
+    (("unknown_key",), 1, "unknown_key"),
+    (("ridge", "alpha"), [1.0], "alpha"),
+    (("feature_sets", 0, "chunk_size"), 0, "chunk_size"),
+    (("feature_sets", 0, "chunk_size"), -0.5, "chunk_size"),
+    (("feature_sets", 0, "pool"), "max", "pool"),
+    (("fir_delays",), [], "fir_delays"),
+    (("ridge", "n_inner_folds"), "five", "n_inner_folds"),
+    (("feature_sets", 0, "device"), "tpu", "device"),
+])
+def test_schema_errors_name_the_key(path, value, named):
+    with pytest.raises(Exception) as error:
+        validated(with_change(path, value))
+    assert named in str(error.value)
+
+
+def test_context_shorter_than_chunk_is_refused():
+    config = with_change(("feature_sets", 0, "context_size"), 0.25)
+    with pytest.raises(InputError, match=r"feature_sets\[0\].*context_size"):
+        validated(config)
+
+
+def test_duplicate_feature_set_names_are_refused():
+    config = copy.deepcopy(TINY_DEMO)
+    config["feature_sets"].append(dict(config["feature_sets"][0]))
+    with pytest.raises(InputError, match="feature_sets: duplicate name.*tiny"):
+        validated(config)

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from speech_encoding.errors import InputError
+from speech_encoding.folds import validation_folds
+
+
+def reference_chunks(n_rows, chunk_length):
+    chunks = []
+    start = 0
+    while start + chunk_length <= n_rows:
+        chunks.append(list(range(start, start + chunk_length)))
+        start += chunk_length
+    if not chunks:
+        return [list(range(n_rows))]
+    chunks[-1].extend(range(start, n_rows))  # trailing rows join the last chunk
+    return chunks
+
+
+def reference_folds(n_rows, n_folds, chunk_length, order):
+    chunks = reference_chunks(n_rows, chunk_length)
+    k = len(chunks) // n_folds
+    folds = []
+    for f in range(n_folds):
+        positions = range(f * k, (f + 1) * k if f < n_folds - 1 else len(chunks))
+        folds.append(sorted(row for pos in positions for row in chunks[order[pos]]))
+    return folds
+
+
+def assert_partition(folds, n_rows):
+    rows = np.concatenate(folds)
+    assert sorted(rows.tolist()) == list(range(n_rows))  # union is all rows, no row twice
+    for fold in folds:
+        assert np.all(np.diff(fold) > 0)
+
+
+@pytest.mark.parametrize("n_rows, n_folds", [(10, 2), (23, 5), (7, 7)])
+def test_kfold_is_contiguous_array_split(n_rows, n_folds):
+    folds = validation_folds(n_rows, n_folds, "kfold", 4, 0)
+    assert_partition(folds, n_rows)
+    for fold, expected in zip(folds, np.array_split(np.arange(n_rows), n_folds), strict=True):
+        np.testing.assert_array_equal(fold, expected)
+
+
+@pytest.mark.parametrize("n_rows, n_folds, chunk_length", [
+    (50, 3, 7),    # 7 chunks, last chunk 8 rows, last fold 3 chunks
+    (40, 4, 10),   # exact fit
+    (61, 2, 20),   # 3 chunks, 1 trailing row
+    (100, 5, 6),
+])
+def test_chunked_contiguous_matches_reference(n_rows, n_folds, chunk_length):
+    folds = validation_folds(n_rows, n_folds, "chunked_contiguous", chunk_length, 0)
+    assert_partition(folds, n_rows)
+    n_chunks = len(reference_chunks(n_rows, chunk_length))
+    expected = reference_folds(n_rows, n_folds, chunk_length, list(range(n_chunks)))
+    assert [f.tolist() for f in folds] == expected
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+@pytest.mark.parametrize("n_rows, n_folds, chunk_length", [(50, 3, 7), (200, 5, 10)])
+def test_chunked_matches_seeded_permutation(seed, n_rows, n_folds, chunk_length):
+    folds = validation_folds(n_rows, n_folds, "chunked", chunk_length, seed)
+    assert_partition(folds, n_rows)
+    n_chunks = len(reference_chunks(n_rows, chunk_length))
+    order = np.random.default_rng(seed).permutation(n_chunks).tolist()
+    assert [f.tolist() for f in folds] == reference_folds(n_rows, n_folds, chunk_length, order)
+
+
+def test_chunked_folds_are_unions_of_whole_chunks():
+    chunks = reference_chunks(200, 10)
+    for fold in validation_folds(200, 5, "chunked", 10, 3):
+        members = set(fold.tolist())
+        for chunk in chunks:
+            assert members.issuperset(chunk) or members.isdisjoint(chunk)
+
+
+def test_chunked_seed_reproducible_and_seed_dependent():
+    first = validation_folds(200, 5, "chunked", 10, 7)
+    again = validation_folds(200, 5, "chunked", 10, 7)
+    other = validation_folds(200, 5, "chunked", 10, 8)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+@pytest.mark.parametrize("folding_type", ["chunked", "chunked_contiguous"])
+def test_row_count_below_chunk_length_is_one_chunk(folding_type):
+    with pytest.raises(InputError, match="ridge.n_inner_folds"):
+        validation_folds(15, 2, folding_type, 20, 0)
+
+
+@pytest.mark.parametrize("n_rows, n_folds, folding_type", [
+    (50, 8, "chunked"),             # 7 chunks of 7 rows < 8 folds
+    (50, 8, "chunked_contiguous"),
+    (50, 1, "chunked"),
+    (50, 1, "kfold"),
+    (3, 5, "kfold"),
+])
+def test_too_few_chunks_or_folds_raise(n_rows, n_folds, folding_type):
+    with pytest.raises(InputError, match="ridge.n_inner_folds"):
+        validation_folds(n_rows, n_folds, folding_type, 7, 0)
+
+
+def test_unknown_folding_type_raises():
+    with pytest.raises(InputError):
+        validation_folds(50, 3, "random", 7, 0)

@@ -1,0 +1,74 @@
+"""Responses: checks on the files, and planning subjects with early alignment checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import write_responses, write_stories_tsv
+from speech_encoding.errors import InputError
+from speech_encoding.manifest import read_manifest
+from speech_encoding.plan import plan_subjects
+from speech_encoding.responses import check_finite, list_subjects, load_responses
+
+NO_TRIM: dict = {}
+
+
+@pytest.fixture
+def stories(tmp_path):
+    rows = [{"story": name, "audio": f"{name}.wav", "tr": 2, "n_trs": 12, "split": split}
+            for name, split in (("a", "train"), ("b", "train"), ("c", "test"))]
+    return read_manifest(write_stories_tsv(tmp_path, rows))
+
+
+def test_subjects_all_lists_folders_sorted(tmp_path, stories):
+    for subject in ("s2", "s1"):
+        write_responses(tmp_path / "resp", subject, {s.name: (12, 5) for s in stories})
+    assert list_subjects(tmp_path / "resp") == ["s1", "s2"]
+    assert plan_subjects("all", tmp_path / "resp", stories, NO_TRIM) == ["s1", "s2"]
+    assert plan_subjects(["s2"], tmp_path / "resp", stories, NO_TRIM) == ["s2"]
+
+
+def test_unknown_subject_is_named(tmp_path, stories):
+    write_responses(tmp_path / "resp", "s1", {s.name: (12, 5) for s in stories})
+    with pytest.raises(InputError, match="dataset.subjects: no responses for s9"):
+        plan_subjects(["s9"], tmp_path / "resp", stories, NO_TRIM)
+
+
+def test_missing_response_file_is_named(tmp_path, stories):
+    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "c": (12, 5)})
+    with pytest.raises(InputError, match=r"subject 's1': missing response file.*s1/b\.npy"):
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+
+
+def test_responses_must_be_2d(tmp_path, stories):
+    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "b": (12,), "c": (12, 5)})
+    with pytest.raises(InputError, match=r"subject 's1', story 'b': .* must be 2-D"):
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+
+
+def test_voxel_counts_must_agree(tmp_path, stories):
+    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "b": (12, 6), "c": (12, 5)})
+    with pytest.raises(InputError, match=r"subject 's1': voxel counts differ.*b: 6"):
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+
+
+def test_rows_must_align_after_trimming(tmp_path, stories):
+    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "b": (12, 5), "c": (9, 5)})
+    with pytest.raises(InputError, match=r"test story 'c': after trimming, features have 12 rows.*"
+                                         r"responses have 9 rows"):
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+    trimming = {"test_features_start": 3}
+    assert plan_subjects("all", tmp_path / "resp", stories, trimming) == ["s1"]
+
+
+def test_nan_and_inf_are_counted_and_located(tmp_path):
+    data = np.zeros((6, 4))
+    data[2, 3] = np.nan
+    data[5, 0] = np.inf
+    with pytest.raises(InputError, match=r"resp\.npy: 2 NaN/inf value\(s\), first at \(row 2, voxel 3\)"):
+        check_finite(data, "resp.npy")
+    (tmp_path / "s1").mkdir()
+    np.save(tmp_path / "s1" / "x.npy", data)
+    with pytest.raises(InputError, match="subject 's1', story 'x'.*2 NaN/inf"):
+        load_responses(tmp_path / "s1" / "x.npy", "s1", "x")

@@ -1,0 +1,147 @@
+"""The workflow end to end: snakemake runs in a temporary folder on tiny configs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, TINY_DEMO, validated, write_config
+from speech_encoding.demo.dataset import write_demo_dataset
+from speech_encoding.demo.model import write_demo_model
+
+
+def snakemake(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
+    """Run the repository's workflow in `workdir` with the config file `config` there."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--directory", str(workdir), "--configfile", str(workdir / config),
+               "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def run_ok(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
+    result = snakemake(workdir, *args, config=config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Job counts per rule from a dry run's 'Job stats' table."""
+    counts = {}
+    lines = (result.stdout + result.stderr).splitlines()
+    if "Job stats:" not in lines:
+        return counts
+    for line in lines[lines.index("Job stats:") + 3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo")
+    write_config(workdir, TINY_DEMO)
+    run_ok(workdir)
+    return workdir
+
+
+def test_demo_writes_every_output(demo_run):
+    results = demo_run / "results"
+    for name in ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
+                 "plots/r_histograms.png", "demo/dataset/stories.tsv", "demo/dataset/truth.json"):
+        assert (results / name).is_file(), name
+    for story in ("story01", "story04"):
+        assert (results / "audio" / "16000hz" / f"{story}.wav").is_file()
+        features = results / "features" / "tiny" / story
+        assert {p.name for p in features.iterdir()} >= {"layer0.npy", "layer1.npy", "times.npy",
+                                                         "meta.json"}
+        for layer in (0, 1):
+            delayed = np.load(results / "delayed" / "tiny" / story / f"layer{layer}.npy")
+            assert delayed.shape == (30, 4 * 32)
+    table = pd.read_parquet(results / "summary.parquet")
+    assert len(table) == 2 * 2
+    assert set(table["subject"]) == {"s1", "s2"} and set(table["layer"]) == {0, 1}
+    for subject in ("s1", "s2"):
+        for layer in (0, 1):
+            fit = results / "fits" / subject / "tiny" / f"layer{layer}"
+            voxels = pd.read_parquet(fit / "voxels.parquet")
+            assert list(voxels.columns[:6]) == ["voxel", "r", "p", "q", "significant", "alpha"]
+            assert len(voxels) == 40 and np.isfinite(voxels[["r", "p", "q", "alpha"]]).all().all()
+            summary = json.loads((fit / "summary.json").read_text())
+            assert summary["n_test_rows"] == 25 and summary["n_train_rows"] == 75
+
+
+def test_second_run_has_nothing_to_do(demo_run):
+    result = run_ok(demo_run, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_driven_voxels_score_clearly_higher(demo_run):
+    table = pd.read_parquet(demo_run / "results" / "summary.parquet")
+    truth = json.loads((demo_run / "results" / "demo" / "dataset" / "truth.json").read_text())
+    for _, row in table.iterrows():
+        voxels = pd.read_parquet(demo_run / "results" / "fits" / row["subject"] / "tiny" /
+                                 f"layer{row['layer']}" / "voxels.parquet")
+        driven = np.isin(voxels["voxel"], truth[row["subject"]]["driven_voxels"])
+        r = voxels["r"].to_numpy()
+        assert np.median(r[driven]) > np.median(r[~driven]) + 0.2
+        assert row["median_r_driven"] == pytest.approx(np.median(r[driven]), abs=1e-12)
+        assert row["recall"] > 0.5 and row["precision"] > 0.5
+
+
+def test_a_changed_ridge_setting_reruns_only_fits(demo_run, tiny_demo_config):
+    tiny_demo_config["ridge"]["n_inner_folds"] = 3
+    (demo_run / "changed.yaml").write_text(yaml.safe_dump(tiny_demo_config))
+    result = run_ok(demo_run, "-n", config="changed.yaml")
+    assert planned_jobs(result) == {"fit_encoding_model": 4, "summarize": 1, "all": 1}
+
+
+def test_own_dataset_and_local_model(tmp_path, tiny_demo_config):
+    """Bring-your-own-data route: a manifest and a model folder that no rule produces."""
+    demo = validated(tiny_demo_config)["demo"]
+    write_demo_dataset({**demo, "n_train_stories": 2}, tmp_path / "data")
+    write_demo_model(demo["model"], tmp_path / "model")
+    config = {
+        "dataset": {"stories": str(tmp_path / "data" / "stories.tsv"),
+                    "responses": str(tmp_path / "data" / "responses"), "subjects": ["s2"]},
+        "feature_sets": [{**tiny_demo_config["feature_sets"][0], "model": str(tmp_path / "model"),
+                          "layers": [1]}],
+        "trimming": tiny_demo_config["trimming"],
+        "ridge": {"chunk_length": 10, "n_inner_folds": 3},
+    }
+    write_config(tmp_path, config)
+    result = run_ok(tmp_path, "-n")
+    assert planned_jobs(result) == {"resample_audio": 3, "extract_features": 3, "downsample": 3,
+                                    "delay": 3, "fit_encoding_model": 1, "summarize": 1, "all": 1}
+    run_ok(tmp_path)
+    table = pd.read_parquet(tmp_path / "results" / "summary.parquet")
+    assert table[["subject", "feature_set", "layer"]].values.tolist() == [["s2", "tiny", 1]]
+
+
+def test_bad_config_stops_before_any_job(tmp_path, tiny_demo_config):
+    tiny_demo_config["feature_sets"][0]["pool"] = "max"
+    write_config(tmp_path, tiny_demo_config)
+    result = snakemake(tmp_path, "-n")
+    assert result.returncode != 0 and "pool" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_manifest_stops_before_any_job(tmp_path, tiny_demo_config):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "stories.tsv").write_text(
+        "story\taudio\ttr\tn_trs\tsplit\na\ta.wav\t2\t10\ttrain\nb\tb.wav\t2\t10\ttest\n")
+    tiny_demo_config["dataset"] = {"stories": "data/stories.tsv", "responses": "data/responses"}
+    del tiny_demo_config["demo"]
+    write_config(tmp_path, tiny_demo_config)
+    result = snakemake(tmp_path, "-n")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "story 'a': audio file not found" in output and "a.wav" in output
