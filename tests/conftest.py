@@ -75,3 +75,32 @@ def write_responses(folder: Path, subject: str, shapes: dict[str, tuple], seed: 
         path = folder / subject / f"{story}.npy"
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, rng.standard_normal(shape).astype(np.float32))
+
+
+@pytest.fixture(scope="session")
+def tiny_whisper(tmp_path_factory) -> str:
+    """A random-weight Whisper (2 encoder layers, d_model 32) saved with its feature extractor."""
+    from speech_encoding.demo.model import write_demo_model
+
+    folder = tmp_path_factory.mktemp("whisper")
+    write_demo_model({"seed": 1, "num_mel_bins": 80, "d_model": 32, "encoder_layers": 2,
+                      "attention_heads": 2, "ffn_dim": 64}, folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_hubert(tmp_path_factory) -> str:
+    """A random-weight HuBERT (2 layers, hidden 32) saved with its feature extractor."""
+    import torch
+    from transformers import HubertConfig, HubertModel, Wav2Vec2FeatureExtractor
+
+    folder = tmp_path_factory.mktemp("hubert")
+    torch.manual_seed(2)
+    config = HubertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                          intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 4),
+                          conv_kernel=(10, 4), num_conv_pos_embeddings=16,
+                          num_conv_pos_embedding_groups=2)
+    HubertModel(config).eval().save_pretrained(folder)
+    Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
+                             return_attention_mask=False).save_pretrained(folder)
+    return str(folder)

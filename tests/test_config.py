@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from conftest import REPO, TINY_DEMO, validated
+from conftest import TINY_DEMO, validated
 from speech_encoding.errors import InputError
 from speech_encoding.settings import RidgeSettings, resolve_alphas
 
@@ -27,12 +27,6 @@ def test_defaults_are_filled_in():
     assert (ridge["n_inner_folds"], ridge["folding_type"], ridge["chunk_length"]) == (5, "chunked", 20)
     assert (ridge["normalpha"], ridge["single_alpha"], ridge["use_corr"]) == (True, False, True)
     assert (ridge["alpha_fdr"], ridge["singcutoff"], ridge["seed"]) == (0.05, 1e-10, 0)
-
-
-def test_the_shipped_config_is_valid():
-    import yaml
-
-    validated(yaml.safe_load((REPO / "config.yaml").read_text()))
 
 
 def test_alphas_logspace_and_list():

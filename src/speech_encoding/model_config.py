@@ -23,8 +23,9 @@ def load_config(model: str) -> PretrainedConfig:
         return AutoConfig.from_pretrained(model, local_files_only=True)
     except (OSError, ValueError) as error:
         where = "local folder" if Path(model).exists() else "Hugging Face cache"
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError(
-            f"model {model!r}: no usable model config in the {where} ({error}). Point `model` at a "
+            f"model {model!r}: no usable model config in the {where} ({reason}). Point `model` at a "
             "local folder saved with save_pretrained, or download the model on a machine with "
             "network (`huggingface-cli download <id>`) so it is in the local cache") from None
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from speech_encoding.demo.dataset import demo_stories
+from speech_encoding.demo.dataset import demo_stories, story_names
 from speech_encoding.errors import InputError
 from speech_encoding.manifest import read_manifest
 from speech_encoding.plan import plan_feature_set, plan_subjects
@@ -131,3 +131,34 @@ def summary_outputs():
         f"{RESULTS}/plots/median_r_by_layer.png",
         f"{RESULTS}/plots/r_histograms.png",
     ]
+
+
+def demo_settings():
+    """The demo section without the model (the dataset does not depend on the model)."""
+    return canonical({key: value for key, value in config["demo"].items() if key != "model"})
+
+
+def extraction_params(wildcards):
+    """The feature set's settings that change extraction's output (never its name)."""
+    fs = FEATURE_SETS[wildcards.feature_set]
+    keys = ("model", "chunk_size", "context_size", "pool", "target_sample_rate")
+    return canonical({key: fs[key] for key in keys})
+
+
+def delayed_features(wildcards):
+    """Delayed features of every story, in manifest order."""
+    return [
+        f"{RESULTS}/delayed/{wildcards.feature_set}/{story}/layer{wildcards.layer}.npy"
+        for story in STORIES
+    ]
+
+
+def subject_responses(wildcards):
+    """The subject's response files, in manifest order."""
+    return [response_file(wildcards.subject, story) for story in STORIES]
+
+
+def demo_truth():
+    """The demo's truth file when this run fits the demo dataset."""
+    truth = f"{DEMO_DATASET}/truth.json"
+    return [truth] if is_demo_path(config["dataset"]["stories"], f"{DEMO_DATASET}/stories.tsv") else []

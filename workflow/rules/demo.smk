@@ -1,10 +1,4 @@
 # The embedded demo: a synthetic dataset and a random-weight Whisper, generated from seeds.
-from speech_encoding.demo.dataset import story_names
-
-
-def demo_settings():
-    """The demo section without the model (the dataset does not depend on the model)."""
-    return canonical({key: value for key, value in config["demo"].items() if key != "model"})
 
 
 if "demo" in config:
@@ -24,7 +18,7 @@ if "demo" in config:
             truth=f"{DEMO_DATASET}/truth.json",
         params:
             demo=demo_settings(),
-            folder=DEMO_DATASET,
+            folder=lambda wildcards, output: os.path.dirname(output.stories),
         log:
             f"{RESULTS}/logs/make_demo_dataset.log",
         benchmark:

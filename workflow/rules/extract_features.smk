@@ -1,13 +1,6 @@
 # Per story x feature set: one sliding-window pass of the speech model, every layer written.
 
 
-def extraction_params(wildcards):
-    """The feature set's settings that change extraction's output (never its name)."""
-    fs = FEATURE_SETS[wildcards.feature_set]
-    keys = ("model", "chunk_size", "context_size", "pool", "target_sample_rate")
-    return canonical({key: fs[key] for key in keys})
-
-
 rule extract_features:
     input:
         audio=lambda wildcards: resampled_audio_path(wildcards.feature_set, wildcards.story),

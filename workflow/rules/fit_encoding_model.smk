@@ -1,19 +1,6 @@
 # Per subject x feature set x layer: ridge with per-voxel alphas by inner CV, scored on test stories.
 
 
-def delayed_features(wildcards):
-    """Delayed features of every story, in manifest order."""
-    return [
-        f"{RESULTS}/delayed/{wildcards.feature_set}/{story}/layer{wildcards.layer}.npy"
-        for story in STORIES
-    ]
-
-
-def subject_responses(wildcards):
-    """The subject's response files, in manifest order."""
-    return [response_file(wildcards.subject, story) for story in STORIES]
-
-
 rule fit_encoding_model:
     input:
         features=delayed_features,

@@ -1,12 +1,6 @@
 # One table and the figures over every subject x feature set x layer.
 
 
-def demo_truth():
-    """The demo's truth file when this run fits the demo dataset."""
-    truth = f"{DEMO_DATASET}/truth.json"
-    return [truth] if is_demo_path(config["dataset"]["stories"], f"{DEMO_DATASET}/stories.tsv") else []
-
-
 localrules:
     summarize,
 

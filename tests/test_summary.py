@@ -1,0 +1,60 @@
+"""Summary metrics, demo recovery and atomic writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from speech_encoding.atomic_io import atomic_path, save_npy
+from speech_encoding.encoding_model import score_summary
+from speech_encoding.summary import recovery_metrics, summary_table
+
+
+@pytest.fixture
+def voxels():
+    r = np.array([0.6, 0.5, -0.1, 0.05, 0.4, 0.0])
+    significant = np.array([True, True, False, False, True, False])
+    return pd.DataFrame({"voxel": np.arange(6), "r": r, "significant": significant,
+                         "alpha": [1.0, 10.0, 10.0, 100.0, 1.0, 10.0]})
+
+
+def test_recovery_against_counting(voxels):
+    driven = [0, 1, 3]
+    metrics = recovery_metrics(voxels, driven)
+    hits = sum(1 for v in driven if voxels["significant"][v])
+    assert metrics["precision"] == hits / 3 and metrics["recall"] == hits / len(driven)
+    assert metrics["median_r_driven"] == pytest.approx(0.5)
+    assert metrics["median_r_other"] == pytest.approx(0.0)
+    nothing = voxels.assign(significant=False)
+    assert recovery_metrics(nothing, driven)["precision"] == 0.0
+
+
+def test_score_summary(voxels):
+    summary = score_summary(voxels)
+    assert summary["median_score"] == pytest.approx((0.05 + 0.4) / 2)
+    assert summary["n_significant"] == 3 and summary["percent_significant"] == pytest.approx(50.0)
+    assert summary["median_significant_score"] == pytest.approx(0.5)
+    assert summary["min_significant_score"] == pytest.approx(0.4)
+    assert summary["median_alpha"] == pytest.approx(10.0)
+    assert score_summary(voxels.assign(significant=False))["mean_significant_score"] == 0.0
+
+
+def test_summary_table_rows_follow_the_fits():
+    fits = [["s1", "fs", 0], ["s1", "fs", 1]]
+    table = summary_table(fits, [{"median_score": 0.1}, {"median_score": 0.2}],
+                          [{"recall": 1.0}, {"recall": 0.5}])
+    assert table.to_dict("records") == [
+        {"subject": "s1", "feature_set": "fs", "layer": 0, "median_score": 0.1, "recall": 1.0},
+        {"subject": "s1", "feature_set": "fs", "layer": 1, "median_score": 0.2, "recall": 0.5}]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "x.npy"
+    save_npy(target, np.arange(3))
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("killed")
+    np.testing.assert_array_equal(np.load(target), np.arange(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["x.npy"]
