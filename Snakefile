@@ -1,7 +1,11 @@
 # Speech-model encoding workflow: stories (audio) + fMRI responses -> voxelwise encoding models.
 # The DAG and the folder layout are described in README.md; every stage is one rule file below.
 
-configfile: "config.yaml"
+# config.yaml (the demo) is the default only: a config given with --configfile replaces it
+# rather than being merged into it, so no demo setting leaks into a user's run.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"

@@ -18,7 +18,9 @@ def test_defaults_are_filled_in():
     assert (fs["chunk_size"], fs["context_size"], fs["layers"], fs["pool"]) == (0.1, 16.0, "all", "last")
     assert (fs["target_sample_rate"], fs["device"]) == (16000, "auto")
     assert config["fir_delays"] == [1, 2, 3, 4]
-    assert config["downsample"] == {"method": "rect"}
+    assert config["downsample"] == {"method": "rect", "window": 3, "cutoff_mult": 1.0,
+                                    "rectify": False, "causal": False, "renorm": False}
+    assert config["fir_circpad"] is False
     assert config["results_dir"] == "results"
     assert config["dataset"]["subjects"] == "all"
     assert all(value is None for value in config["trimming"].values()) and len(config["trimming"]) == 8
@@ -27,6 +29,8 @@ def test_defaults_are_filled_in():
     assert (ridge["n_inner_folds"], ridge["folding_type"], ridge["chunk_length"]) == (5, "chunked", 20)
     assert (ridge["normalpha"], ridge["single_alpha"], ridge["use_corr"]) == (True, False, True)
     assert (ridge["alpha_fdr"], ridge["singcutoff"], ridge["seed"]) == (0.05, 1e-10, 0)
+    assert (ridge["mode"], ridge["n_outer_folds"]) == ("train_test", 5)
+    assert (ridge["normalize_features"], ridge["normalize_targets"]) == (False, False)
 
 
 def test_alphas_logspace_and_list():

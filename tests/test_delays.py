@@ -25,3 +25,14 @@ def test_stack_delays_matches_definition(delays):
 def test_stack_delays_delay_past_the_end_is_all_zero():
     data = np.random.default_rng(1).normal(size=(5, 2)) + 10.0
     np.testing.assert_array_equal(stack_delays(data, [5]), np.zeros((5, 2)))
+
+
+@pytest.mark.parametrize("delays", [[1, 2, 3, 4], [0, -2, 5], [11]])
+def test_circpad_wraps_rows_around(delays):
+    data = np.random.default_rng(3).normal(size=(7, 3))
+    n = len(data)
+    expected = np.zeros((n, 3 * len(delays)))
+    for block, d in enumerate(delays):
+        for t in range(n):
+            expected[t, 3 * block:3 * (block + 1)] = data[(t - d) % n]
+    np.testing.assert_array_equal(stack_delays(data, delays, circpad=True), expected)

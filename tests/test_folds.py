@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from speech_encoding.errors import InputError
-from speech_encoding.folds import validation_folds
+from speech_encoding.folds import cv_splits, validation_folds
 
 
 def reference_chunks(n_rows, chunk_length):
@@ -97,9 +97,53 @@ def test_row_count_below_chunk_length_is_one_chunk(folding_type):
 ])
 def test_too_few_chunks_or_folds_raise(n_rows, n_folds, folding_type):
     with pytest.raises(InputError, match="ridge.n_inner_folds"):
-        validation_folds(n_rows, n_folds, folding_type, 7, 0)
+        cv_splits(n_rows, n_folds, folding_type, 7, 0)
 
 
 def test_unknown_folding_type_raises():
     with pytest.raises(InputError):
         validation_folds(50, 3, "random", 7, 0)
+
+
+@pytest.mark.parametrize("folding_type", ["chunked", "chunked_contiguous", "kfold"])
+def test_cv_splits_train_on_every_other_row(folding_type):
+    splits = cv_splits(53, 4, folding_type, 5, 1)
+    folds = validation_folds(53, 4, folding_type, 5, 1)
+    for (train, held_out), fold in zip(splits, folds, strict=True):
+        np.testing.assert_array_equal(held_out, fold)
+        np.testing.assert_array_equal(train, [i for i in range(53) if i not in set(fold)])
+
+
+def test_timeseries_is_an_expanding_window():
+    n_rows, n_folds = 23, 4
+    block = n_rows // (n_folds + 1)
+    splits = cv_splits(n_rows, n_folds, "timeseries", 5, 0)
+    first_validated = n_rows - n_folds * block
+    expected_starts = list(range(first_validated, n_rows, block))
+    assert len(splits) == n_folds
+    for k, (train, held_out) in enumerate(splits):
+        start = expected_starts[k]
+        np.testing.assert_array_equal(train, list(range(start)))
+        np.testing.assert_array_equal(held_out, list(range(start, start + block)))
+    with pytest.raises(InputError, match="ridge.n_outer_folds=4 timeseries folds need at least 5 rows"):
+        cv_splits(4, 4, "timeseries", 5, 0, key="ridge.n_outer_folds")
+
+
+def test_group_folds_never_split_a_story():
+    groups = ["a"] * 7 + ["b"] * 5 + ["c"] * 9 + ["d"] * 4 + ["e"] * 6
+    for seed in range(5):
+        splits = cv_splits(len(groups), 3, "group", 20, seed, groups=groups)
+        seen = []
+        for train, held_out in splits:
+            train_stories = {groups[i] for i in train}
+            held_stories = {groups[i] for i in held_out}
+            assert not train_stories & held_stories
+            assert held_out.tolist() == [i for i, g in enumerate(groups) if g in held_stories]
+            seen.extend(held_out.tolist())
+        assert sorted(seen) == list(range(len(groups)))
+    first = cv_splits(len(groups), 3, "group", 20, 0, groups=groups)
+    assert any(not np.array_equal(a[1], b[1])
+               for seed in range(1, 6)
+               for a, b in zip(first, cv_splits(len(groups), 3, "group", 20, seed, groups=groups)))
+    with pytest.raises(InputError, match="needs at least 6 stories"):
+        cv_splits(len(groups), 6, "group", 20, 0, groups=groups)

@@ -95,3 +95,11 @@ def test_test_stories_disagreeing_with_split_column(tmp_path):
         read_manifest(path, test_stories=["a", "b"])
     with pytest.raises(InputError, match="dataset.test_stories names stories not in.*zzz"):
         read_manifest(path, test_stories=["zzz"])
+
+
+def test_nested_cv_needs_no_split_column(tmp_path):
+    rows = [{k: v for k, v in row(name).items() if k != "split"} for name in ("a", "b")]
+    path = write_stories_tsv(tmp_path, rows)
+    with pytest.raises(InputError, match="missing required column.*split"):
+        read_manifest(path)
+    assert [s.split for s in read_manifest(path, require_split=False)] == ["train", "train"]

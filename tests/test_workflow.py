@@ -117,11 +117,14 @@ def test_own_dataset_and_local_model(tmp_path, tiny_demo_config):
         "trimming": tiny_demo_config["trimming"],
         "ridge": {"chunk_length": 10, "n_inner_folds": 3},
     }
-    write_config(tmp_path, config)
-    result = run_ok(tmp_path, "-n")
+    write_config(tmp_path, tiny_demo_config)
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(config))
+    rules = run_ok(tmp_path, "--list-rules", config="own.yaml").stdout
+    assert "fit_encoding_model" in rules and "make_demo_dataset" not in rules
+    result = run_ok(tmp_path, "-n", config="own.yaml")
     assert planned_jobs(result) == {"resample_audio": 3, "extract_features": 3, "downsample": 3,
                                     "delay": 3, "fit_encoding_model": 1, "summarize": 1, "all": 1}
-    run_ok(tmp_path)
+    run_ok(tmp_path, config="own.yaml")
     table = pd.read_parquet(tmp_path / "results" / "summary.parquet")
     assert table[["subject", "feature_set", "layer"]].values.tolist() == [["s2", "tiny", 1]]
 
@@ -145,3 +148,20 @@ def test_bad_manifest_stops_before_any_job(tmp_path, tiny_demo_config):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "story 'a': audio file not found" in output and "a.wav" in output
+
+
+def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
+    """Runs last in this module: it refits the demo run in nested CV mode."""
+    tiny_demo_config["ridge"].update(mode="nested_cv", n_outer_folds=4, n_inner_folds=3,
+                                     folding_type="group")
+    tiny_demo_config["downsample"] = {"method": "lanczos", "window": 3}
+    tiny_demo_config["fir_circpad"] = False
+    (demo_run / "nested.yaml").write_text(yaml.safe_dump(tiny_demo_config))
+    planned = planned_jobs(run_ok(demo_run, "-n", config="nested.yaml"))
+    assert planned == {"downsample": 8, "delay": 8, "fit_encoding_model": 4, "summarize": 1, "all": 1}
+    run_ok(demo_run, config="nested.yaml")
+    table = pd.read_parquet(demo_run / "results" / "summary.parquet")
+    assert set(table["mode"]) == {"nested_cv"} and (table["n_rows"] == 4 * 25).all()
+    assert (table["median_r_driven"] > table["median_r_other"] + 0.2).all()
+    voxels = pd.read_parquet(demo_run / "results" / "fits" / "s1" / "tiny" / "layer0" / "voxels.parquet")
+    assert {"n_significant_folds", "majority_significant"} <= set(voxels.columns)

@@ -18,6 +18,10 @@ def shift_rows(data: np.ndarray, delay: int) -> np.ndarray:
     return shifted
 
 
-def stack_delays(data: np.ndarray, delays: Sequence[int]) -> np.ndarray:
-    """Concatenate `data` shifted by each delay (in TRs) along columns: [d0 block | d1 block | ...]."""
-    return np.hstack([shift_rows(data, int(d)) for d in delays])
+def stack_delays(data: np.ndarray, delays: Sequence[int], circpad: bool = False) -> np.ndarray:
+    """Concatenate `data` shifted by each delay (in TRs) along columns: [d0 block | d1 block | ...].
+
+    With `circpad`, rows shifted out at one end wrap around to the other instead of zeros.
+    """
+    shift = (lambda d: np.roll(data, d, axis=0)) if circpad else (lambda d: shift_rows(data, d))
+    return np.hstack([shift(int(d)) for d in delays])

@@ -100,7 +100,8 @@ def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) 
                  tr_offset=tr_offset, tr_times_file=tr_times_file)
 
 
-def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifest: Path) -> list[Story]:
+def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifest: Path,
+                   require_split: bool) -> list[Story]:
     names = [s.name for s in stories]
     if test_stories is not None:
         unknown = sorted(set(test_stories) - set(names))
@@ -118,10 +119,12 @@ def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifes
                     f"story {story.name!r} is a {wanted} story by dataset.test_stories but a "
                     f"{split} story in {manifest}; make them agree (or drop the split column)")
             split = wanted
-        elif not split:
+        elif not split and require_split:
             raise InputError(f"{manifest}: story {story.name!r}: empty split "
                              "(give 'train' or 'test', or set dataset.test_stories)")
-        assigned.append(replace(story, split=split))
+        assigned.append(replace(story, split=split or "train"))
+    if not require_split:
+        return assigned
     if not any(s.split == "test" for s in assigned):
         raise InputError(f"{manifest}: no test story (set split=test on a row, or dataset.test_stories)")
     if not any(s.split == "train" for s in assigned):
@@ -130,14 +133,19 @@ def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifes
 
 
 def read_manifest(path: str | Path, test_stories: list[str] | None = None,
-                  check_files: bool = True) -> list[Story]:
-    """Read and validate stories.tsv; errors name the manifest, the story and the column."""
+                  check_files: bool = True, require_split: bool = True) -> list[Story]:
+    """Read and validate stories.tsv; errors name the manifest, the story and the column.
+
+    With `require_split` false (nested cross-validation uses every story), the split column may
+    be absent and no test story is needed; stories without a split count as training stories.
+    """
     manifest = Path(path)
     if not manifest.is_file():
         raise InputError(f"stories manifest not found: {manifest} (config key dataset.stories)")
     table = pd.read_csv(manifest, sep="\t", dtype=str, keep_default_na=False)
     table.columns = [c.strip() for c in table.columns]
-    required = REQUIRED_COLUMNS + (() if test_stories is not None else ("split",))
+    needs_split = require_split and test_stories is None
+    required = REQUIRED_COLUMNS + (("split",) if needs_split else ())
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise InputError(f"{manifest}: missing required column(s): {', '.join(missing)} "
@@ -149,7 +157,7 @@ def read_manifest(path: str | Path, test_stories: list[str] | None = None,
         raise InputError(f"{manifest}: duplicate story name(s): {', '.join(duplicated)}")
     folder = manifest.parent
     stories = [_parse_row(row, folder, manifest, check_files) for _, row in table.iterrows()]
-    return _assign_splits(stories, test_stories, manifest)
+    return _assign_splits(stories, test_stories, manifest, require_split)
 
 
 def write_manifest(stories: list[Story], path: str | Path) -> None:

@@ -69,16 +69,15 @@ def alpha_scores(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_
     return scores
 
 
-def cross_validated_scores(x: np.ndarray, y: np.ndarray, folds: Sequence[np.ndarray],
+def cross_validated_scores(x: np.ndarray, y: np.ndarray, splits: Sequence[tuple[np.ndarray, np.ndarray]],
                            alphas: np.ndarray, singcutoff: float, normalpha: bool,
                            use_corr: bool) -> np.ndarray:
-    """Alpha scores averaged over folds (each fold's rows held out once), (n_alphas, n_voxels)."""
+    """Alpha scores averaged over (train_rows, validation_rows) splits, (n_alphas, n_voxels)."""
     total = np.zeros((len(alphas), y.shape[1]))
-    for held_out in folds:
-        train = np.setdiff1d(np.arange(x.shape[0]), held_out)
+    for train, held_out in splits:
         total += alpha_scores(x[train], y[train], x[held_out], y[held_out], alphas,
                               singcutoff, normalpha, use_corr)
-    return total / len(folds)
+    return total / len(splits)
 
 
 def choose_alphas(scores: np.ndarray, alphas: np.ndarray, single_alpha: bool) -> np.ndarray:

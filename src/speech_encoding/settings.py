@@ -51,6 +51,10 @@ class RidgeSettings:
     alpha_fdr: float = 0.05
     singcutoff: float = 1e-10
     seed: int = 0
+    mode: str = "train_test"
+    n_outer_folds: int = 5
+    normalize_features: bool = False
+    normalize_targets: bool = False
 
     @classmethod
     def from_config(cls, ridge: Mapping) -> "RidgeSettings":

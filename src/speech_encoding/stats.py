@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 
 def column_correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
@@ -35,3 +35,10 @@ def fdr_bh(pvalues: np.ndarray) -> np.ndarray:
     q = np.empty(m)
     q[order] = np.minimum(q_sorted, 1.0)
     return q
+
+
+def combine_pvalues_fisher(pvalues: np.ndarray) -> np.ndarray:
+    """Fisher's method over axis 0 (folds): chi2 survival of -2 sum(log p) with 2k dof."""
+    p = np.clip(np.asarray(pvalues, dtype=np.float64), np.finfo(np.float64).tiny, 1.0)
+    statistic = -2.0 * np.log(p).sum(axis=0)
+    return stats.chi2.sf(statistic, 2 * p.shape[0])

@@ -1,11 +1,13 @@
 # Config validation, the plan of the run (stories, subjects, layers) and input functions.
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from speech_encoding.demo.dataset import demo_stories, story_names
+from speech_encoding.downsample import METHOD_OPTIONS
 from speech_encoding.errors import InputError
 from speech_encoding.manifest import read_manifest
 from speech_encoding.plan import plan_feature_set, plan_subjects
@@ -54,10 +56,15 @@ def make_plan():
     check_config(config)
     dataset = config["dataset"]
     demo_dataset = is_demo_path(dataset["stories"], f"{DEMO_DATASET}/stories.tsv")
+    nested = config["ridge"]["mode"] == "nested_cv"
     if demo_dataset:
         stories = demo_stories(config["demo"], DEMO_DATASET)
     else:
-        stories = read_manifest(dataset["stories"], dataset.get("test_stories"))
+        stories = read_manifest(
+            dataset["stories"], dataset.get("test_stories"), require_split=not nested
+        )
+    if nested:
+        stories = [replace(story, split="train") for story in stories]
     subjects = plan_subjects(
         dataset["subjects"],
         dataset["responses"],
@@ -136,6 +143,13 @@ def summary_outputs():
 def demo_settings():
     """The demo section without the model (the dataset does not depend on the model)."""
     return canonical({key: value for key, value in config["demo"].items() if key != "model"})
+
+
+def downsample_settings():
+    """The downsampling method and only the options it uses (others must not trigger reruns)."""
+    settings = config["downsample"]
+    method = settings["method"]
+    return canonical({"method": method, **{key: settings[key] for key in METHOD_OPTIONS[method]}})
 
 
 def extraction_params(wildcards):

@@ -8,6 +8,7 @@ rule delay:
         f"{RESULTS}/delayed/{{feature_set}}/{{story}}/layer{{layer}}.npy",
     params:
         fir_delays=config["fir_delays"],
+        circpad=config["fir_circpad"],
     log:
         f"{RESULTS}/logs/delay/{{feature_set}}/{{story}}/layer{{layer}}.log",
     benchmark:

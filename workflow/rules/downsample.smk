@@ -9,7 +9,7 @@ rule downsample:
         f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy",
     params:
         grid=lambda wildcards: STORIES[wildcards.story].tr_grid_params(),
-        method=canonical(config["downsample"]),
+        method=downsample_settings(),
         layer=lambda wildcards: int(wildcards.layer),
     log:
         f"{RESULTS}/logs/downsample/{{feature_set}}/{{story}}/layer{{layer}}.log",

@@ -7,4 +7,6 @@ from speech_encoding.delays import stack_delays
 from speech_encoding.run_logging import log_to_file
 
 log_to_file(snakemake.log[0])
-save_npy(snakemake.output[0], stack_delays(np.load(snakemake.input[0]), snakemake.params.fir_delays))
+delayed = stack_delays(np.load(snakemake.input[0]), snakemake.params.fir_delays,
+                       circpad=snakemake.params.circpad)
+save_npy(snakemake.output[0], delayed)

@@ -1,0 +1,116 @@
+"""Nested cross-validation and training-set normalisation against plain references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
+from speech_encoding.encoding_model import fit_nested_cv, fit_stories, fit_train_test
+from speech_encoding.settings import RidgeSettings
+
+
+def ref_standardize(train, test):
+    """Column by column: subtract the training mean, divide by the training std (if > 0)."""
+    train, test = train.copy(), test.copy()
+    for c in range(train.shape[1]):
+        mean, std = train[:, c].mean(), train[:, c].std()
+        train[:, c] = (train[:, c] - mean) / (std if std > 0 else 1.0)
+        test[:, c] = (test[:, c] - mean) / (std if std > 0 else 1.0)
+    return train, test
+
+
+def ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize):
+    if normalize:
+        x_train, x_test = ref_standardize(x_train, x_test)
+    inner = ref_folds(len(x_train), n_inner, "chunked", chunk_length, seed)
+    scores = ref_cv_scores(x_train, y_train, inner, ALPHAS, 1e-10, True, True)
+    alphas = ref_choose(scores, ALPHAS, False)
+    return ref_predict(x_train, y_train, x_test, alphas, 1e-10, True), alphas
+
+
+def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize):
+    rs, ps, sigs, alphas = [], [], [], []
+    for held_out in ref_folds(len(x), n_outer, "chunked", chunk_length, seed):
+        train = [i for i in range(len(x)) if i not in set(held_out)]
+        pred, chosen = ref_fit(x[train], y[train], x[held_out], n_inner, chunk_length, seed,
+                               normalize)
+        r = ref_score(pred, y[held_out], use_corr=True)
+        p = np.array([sps.pearsonr(pred[:, v], y[held_out][:, v])[1] for v in range(y.shape[1])])
+        q = sps.false_discovery_control(p, method="bh")
+        rs.append(r)
+        ps.append(p)
+        sigs.append(q <= alpha_fdr)
+        alphas.append(chosen)
+    combined = np.array([sps.combine_pvalues([p[v] for p in ps], method="fisher")[1]
+                         for v in range(y.shape[1])])
+    count = np.sum(sigs, axis=0)
+    return {"r": np.mean(rs, axis=0), "p": combined, "alpha": np.mean(alphas, axis=0),
+            "q": sps.false_discovery_control(combined, method="bh"), "n_significant_folds": count,
+            "majority_significant": count > n_outer / 2}
+
+
+def data(n_rows=120, n_features=10, n_voxels=7, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_rows, n_features)) * rng.uniform(0.5, 3, n_features)
+    y = x @ rng.normal(size=(n_features, n_voxels)) + rng.normal(size=(n_rows, n_voxels)) * \
+        np.linspace(1, 40, n_voxels)
+    return x, y
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_nested_cv_matches_reference(normalize):
+    x, y = data()
+    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
+                             seed=2, mode="nested_cv", normalize_features=normalize)
+    got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
+    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize)
+    for column in ("r", "p", "q", "alpha"):
+        np.testing.assert_allclose(got[column], want[column], atol=1e-8, rtol=0, err_msg=column)
+    np.testing.assert_array_equal(got["n_significant_folds"], want["n_significant_folds"])
+    np.testing.assert_array_equal(got["majority_significant"], want["majority_significant"])
+    np.testing.assert_array_equal(got["significant"], want["q"] <= 0.05)
+    assert got["significant"].any() and not got["significant"].all()
+
+
+def test_train_test_normalize_features_uses_training_statistics():
+    x, y = data(seed=4)
+    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, chunk_length=8, seed=1,
+                             normalize_features=True)
+    got = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
+    pred, alphas = ref_fit(x[:90], y[:90], x[90:], 3, 8, 1, normalize=True)
+    np.testing.assert_allclose(got["r"], ref_score(pred, y[90:], True), atol=1e-8, rtol=0)
+    np.testing.assert_array_equal(got["alpha"], alphas)
+
+
+def test_fit_stories_nested_mode_concatenates_every_story_in_order():
+    rng = np.random.default_rng(7)
+    stories = ["s3", "s1", "s2"]
+    features = {s: rng.normal(size=(40, 6)) for s in stories}
+    weights = rng.normal(size=(6, 5))
+    responses = {s: features[s] @ weights + rng.normal(size=(40, 5)) for s in stories}
+    trimming = {"train_features_start": 2, "train_targets_start": 2,
+                "test_features_start": 30, "test_targets_start": 30}
+    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=2, n_outer_folds=3, folding_type="group",
+                             mode="nested_cv")
+    voxels, summary = fit_stories(features, responses, {s: "train" for s in stories}, trimming,
+                                  settings)
+    assert summary["n_rows"] == 3 * 38 and summary["mode"] == "nested_cv"
+    assert summary["n_majority_significant"] == int(voxels["majority_significant"].sum())
+    assert {"percent_majority_significant", "median_majority_significant_score"} <= set(summary)
+    assert (voxels["r"] > 0.5).all()
+
+
+def test_constant_and_zero_voxels_get_r0_p1_in_both_modes():
+    x, y = data(seed=9)
+    y[:, 0] = 3.0
+    y[:, 1] = 0.0
+    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=3, chunk_length=8)
+    train_test = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
+    nested = fit_nested_cv(x, y, np.zeros(len(x)), settings)
+    for voxels in (train_test, nested):
+        assert np.isfinite(voxels[["r", "p", "q", "alpha"]].to_numpy()).all()
+        np.testing.assert_array_equal(voxels["r"][:2], [0.0, 0.0])
+        np.testing.assert_array_equal(voxels["p"][:2], [1.0, 1.0])
+        assert not voxels["significant"][:2].any()
