@@ -20,7 +20,7 @@ def test_reads_rows_in_order_with_resolved_paths(tmp_path):
     stories = read_manifest(path)
     assert [s.name for s in stories] == ["b", "a", "c"]
     assert [s.split for s in stories] == ["train", "train", "test"]
-    assert stories[0].audio == (tmp_path / "audio" / "b.wav").resolve()
+    assert stories[0].audio == tmp_path / "audio" / "b.wav"
     assert stories[2].tr_offset == 0.5 and stories[0].tr_offset is None
 
 
@@ -103,3 +103,10 @@ def test_nested_cv_needs_no_split_column(tmp_path):
     with pytest.raises(InputError, match="missing required column.*split"):
         read_manifest(path)
     assert [s.split for s in read_manifest(path, require_split=False)] == ["train", "train"]
+
+
+def test_paths_keep_the_spelling_of_the_manifest_path(tmp_path, monkeypatch):
+    write_stories_tsv(tmp_path, [row("a"), row("b", "test")])
+    monkeypatch.chdir(tmp_path.parent)
+    stories = read_manifest(f"{tmp_path.name}/./stories.tsv")
+    assert str(stories[0].audio) == f"{tmp_path.name}/audio/a.wav"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,37 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, TINY_DEMO, validated, write_config
+from conftest import TINY_DEMO, validated, write_config
+from workflow_runner import planned_jobs, run_ok, snakemake
 from speech_encoding.demo.dataset import write_demo_dataset
 from speech_encoding.demo.model import write_demo_model
-
-
-def snakemake(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
-    """Run the repository's workflow in `workdir` with the config file `config` there."""
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(workdir), "--configfile", str(workdir / config),
-               "--cores", "2", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
-
-
-def run_ok(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
-    result = snakemake(workdir, *args, config=config)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    return result
-
-
-def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
-    """Job counts per rule from a dry run's 'Job stats' table."""
-    counts = {}
-    lines = (result.stdout + result.stderr).splitlines()
-    if "Job stats:" not in lines:
-        return counts
-    for line in lines[lines.index("Job stats:") + 3:]:
-        parts = line.split()
-        if len(parts) != 2 or parts[0] == "total":
-            break
-        counts[parts[0]] = int(parts[1])
-    return counts
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +136,21 @@ def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
     assert (table["median_r_driven"] > table["median_r_other"] + 0.2).all()
     voxels = pd.read_parquet(demo_run / "results" / "fits" / "s1" / "tiny" / "layer0" / "voxels.parquet")
     assert {"n_significant_folds", "majority_significant"} <= set(voxels.columns)
+
+
+def test_a_failing_job_leaves_no_output_and_names_its_log(tmp_path, tiny_demo_config, tiny_whisper):
+    demo = {**validated(tiny_demo_config)["demo"], "n_train_stories": 2, "story_duration": 30.0}
+    write_demo_dataset(demo, tmp_path / "data")
+    (tmp_path / "data" / "audio" / "story02.wav").write_bytes(b"RIFF\x00\x00not really a wav")
+    config = {"dataset": {"stories": "data/stories.tsv", "responses": "data/responses"},
+              "feature_sets": [{**tiny_demo_config["feature_sets"][0], "model": tiny_whisper}],
+              "trimming": tiny_demo_config["trimming"], "ridge": {"chunk_length": 4, "n_inner_folds": 3}}
+    write_config(tmp_path, config)
+    result = snakemake(tmp_path, "--keep-going")
+    output = result.stdout + result.stderr
+    log = "results/logs/resample_audio/16000hz/story02.log"
+    assert result.returncode != 0 and log in output
+    assert "story 'story02': cannot read audio file" in (tmp_path / log).read_text()
+    assert not (tmp_path / "results" / "audio" / "16000hz" / "story02.wav").exists()
+    assert not list((tmp_path / "results" / "audio" / "16000hz").glob(".*.tmp"))
+    assert (tmp_path / "results" / "features" / "tiny" / "story01" / "meta.json").is_file()

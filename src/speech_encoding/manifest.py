@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @dataclass(frozen=True)
 class Story:
-    """One row of stories.tsv, with paths resolved against the manifest's folder."""
+    """One row of stories.tsv, with paths joined to the manifest's folder."""
 
     name: str
     audio: Path
@@ -69,6 +70,12 @@ def _number(value: str, story: str, column: str, manifest: Path) -> float:
     return number
 
 
+def _under(folder: Path, relative: str) -> Path:
+    """`relative` joined to the manifest's folder and normalised, but not made absolute: paths keep
+    the spelling the config gives, so moving a project (or mounting it elsewhere) reruns nothing."""
+    return Path(os.path.normpath(folder / relative))
+
+
 def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) -> Story:
     name = _cell(row, "story")
     if not SAFE_NAME.match(name):
@@ -87,13 +94,13 @@ def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) 
     audio_value = _cell(row, "audio")
     if not audio_value:
         raise InputError(f"{manifest}: story {name!r}: empty audio path")
-    audio = (folder / audio_value).resolve()
+    audio = _under(folder, audio_value)
     if check_files and not audio.is_file():
         raise InputError(f"{manifest}: story {name!r}: audio file not found: {audio}")
     offset_value = _cell(row, "tr_offset")
     tr_offset = _number(offset_value, name, "tr_offset", manifest) if offset_value else None
     times_value = _cell(row, "tr_times")
-    tr_times_file = (folder / times_value).resolve() if times_value else None
+    tr_times_file = _under(folder, times_value) if times_value else None
     if check_files and tr_times_file is not None and not tr_times_file.is_file():
         raise InputError(f"{manifest}: story {name!r}: tr_times file not found: {tr_times_file}")
     return Story(name=name, audio=audio, tr=tr, n_trs=n_trs, split=_cell(row, "split"),

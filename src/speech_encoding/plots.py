@@ -60,3 +60,25 @@ def plot_r_histograms(fits: Sequence[Sequence], voxel_r: Sequence[np.ndarray], p
         ax.set_visible(False)
     figure.tight_layout()
     _save(figure, path)
+
+
+def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
+    """Per subject, one bar per feature set: the median r of its best layer (labelled)."""
+    best = table[table["best_layer"]]
+    subjects = sorted(best["subject"].unique())
+    feature_sets = sorted(best["feature_set"].unique())
+    width = 0.8 / len(feature_sets)
+    figure, axes = plt.subplots(figsize=(max(4.0, 1.2 * len(subjects) * len(feature_sets)), 4))
+    for index, feature_set in enumerate(feature_sets):
+        rows = best[best["feature_set"] == feature_set].set_index("subject").reindex(subjects)
+        positions = np.arange(len(subjects)) + index * width
+        bars = axes.bar(positions, rows["median_score"].fillna(0.0), width, label=feature_set)
+        for bar, layer in zip(bars, rows["layer"]):
+            if not pd.isna(layer):
+                axes.annotate(f"L{int(layer)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                              ha="center", va="bottom", fontsize="x-small")
+    axes.set_xticks(np.arange(len(subjects)) + 0.4 - width / 2, subjects)
+    axes.set_ylabel("median r of the best layer (test)")
+    axes.set_title("Best layer per subject and feature set")
+    axes.legend(fontsize="small")
+    _save(figure, path)

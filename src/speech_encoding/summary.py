@@ -40,3 +40,10 @@ def summary_table(fits: Sequence[Sequence], summaries: Sequence[Mapping],
     table = pd.DataFrame(rows)
     table["layer"] = table["layer"].astype(int)
     return table
+
+
+def mark_best_layers(table: pd.DataFrame) -> pd.DataFrame:
+    """Add `best_layer`: true for the layer with the highest median r per subject x feature set
+    (the lowest such layer on ties)."""
+    best = table.sort_values("layer").groupby(["subject", "feature_set"])["median_score"].idxmax()
+    return table.assign(best_layer=table.index.isin(best.to_numpy()))

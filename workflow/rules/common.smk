@@ -15,6 +15,9 @@ from speech_encoding.settings import check_config
 
 min_version("9.0")
 
+# envs/speech_encoding.yaml installs this package from here when rules run in conda envs.
+os.environ.setdefault("SPEECH_ENCODING_ROOT", workflow.basedir)
+
 validate(config, "../schemas/config.schema.yaml")
 
 RESULTS = os.path.normpath(config["results_dir"])
@@ -137,6 +140,7 @@ def summary_outputs():
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/plots/median_r_by_layer.png",
         f"{RESULTS}/plots/r_histograms.png",
+        f"{RESULTS}/plots/best_layer.png",
     ]
 
 
@@ -170,6 +174,11 @@ def delayed_features(wildcards):
 def subject_responses(wildcards):
     """The subject's response files, in manifest order."""
     return [response_file(wildcards.subject, story) for story in STORIES]
+
+
+def fit_memory_mb(wildcards, input):
+    """Memory for a fit: its inputs held in float64, prepared copies, and the solver's working set."""
+    return int(2000 + 6 * input.size_mb)
 
 
 def demo_truth():

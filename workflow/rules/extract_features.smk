@@ -19,6 +19,7 @@ rule extract_features:
     resources:
         mem_mb=8000,
         runtime=240,
+        gpu=lambda wildcards: int(FEATURE_SETS[wildcards.feature_set]["device"] == "cuda"),
     conda:
         "../../envs/speech_encoding.yaml"
     script:

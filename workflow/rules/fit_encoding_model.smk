@@ -19,7 +19,7 @@ rule fit_encoding_model:
         f"{RESULTS}/benchmarks/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.tsv"
     threads: 8
     resources:
-        mem_mb=8000,
+        mem_mb=fit_memory_mb,
         runtime=120,
     conda:
         "../../envs/speech_encoding.yaml"

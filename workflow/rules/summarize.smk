@@ -12,7 +12,11 @@ rule summarize:
         truth=demo_truth(),
     output:
         table=f"{RESULTS}/summary.parquet",
-        csv=f"{RESULTS}/summary.csv",
+        csv=report(
+            f"{RESULTS}/summary.csv",
+            caption="../report/summary.rst",
+            category="Summary table",
+        ),
         by_layer=report(
             f"{RESULTS}/plots/median_r_by_layer.png",
             caption="../report/median_r_by_layer.rst",
@@ -21,6 +25,11 @@ rule summarize:
         histograms=report(
             f"{RESULTS}/plots/r_histograms.png",
             caption="../report/r_histograms.rst",
+            category="Encoding performance",
+        ),
+        best_layers=report(
+            f"{RESULTS}/plots/best_layer.png",
+            caption="../report/best_layer.rst",
             category="Encoding performance",
         ),
     params:

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from speech_encoding.atomic_io import save_parquet, save_text
-from speech_encoding.plots import plot_median_r_by_layer, plot_r_histograms
+from speech_encoding.plots import plot_best_layers, plot_median_r_by_layer, plot_r_histograms
 from speech_encoding.run_logging import log_to_file
-from speech_encoding.summary import recovery_metrics, summary_table
+from speech_encoding.summary import mark_best_layers, recovery_metrics, summary_table
 
 log_to_file(snakemake.log[0])
 fits = snakemake.params.fits
@@ -21,10 +21,11 @@ if snakemake.input.truth:
     drivens = [truth[subject]["driven_voxels"] for subject, _, _ in fits]
     recovery = [recovery_metrics(v, d) for v, d in zip(voxel_tables, drivens)]
     driven_masks = [np.isin(v["voxel"].to_numpy(), d) for v, d in zip(voxel_tables, drivens)]
-table = summary_table(fits, summaries, recovery)
+table = mark_best_layers(summary_table(fits, summaries, recovery))
 logging.info("summary table:\n%s", table.to_string())
 save_parquet(snakemake.output.table, table)
 save_text(snakemake.output.csv, table.to_csv(index=False))
 plot_median_r_by_layer(table, snakemake.output.by_layer)
 plot_r_histograms(fits, [v["r"].to_numpy() for v in voxel_tables], snakemake.output.histograms,
                   driven_masks)
+plot_best_layers(table, snakemake.output.best_layers)

@@ -1,0 +1,148 @@
+"""The DAG as the cache: after a real run, exactly the jobs a change invalidates are planned.
+
+One real run on a bring-your-own dataset with two feature sets (a Whisper and a HuBERT), then a
+dry run per change, asserting the job count of every rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import TINY_DEMO, validated, write_config
+from speech_encoding.demo.dataset import write_demo_dataset
+from workflow_runner import planned_jobs, run_ok
+
+DOWNSTREAM = {"summarize": 1, "all": 1}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, tiny_whisper, tiny_hubert):
+    work = tmp_path_factory.mktemp("cache")
+    demo = {**validated(TINY_DEMO)["demo"], "n_train_stories": 4, "story_duration": 40.0,
+            "subjects": ["s1", "s2", "s3"]}
+    write_demo_dataset(demo, work / "data")
+    manifest = (work / "data" / "stories.tsv").read_text().splitlines()
+    (work / "data" / "base.tsv").write_text(
+        "\n".join(line for line in manifest if not line.startswith("story04")) + "\n")
+    for name, source in (("whisper", tiny_whisper), ("whisper-copy", tiny_whisper),
+                         ("hubert", tiny_hubert)):
+        shutil.copytree(source, work / "models" / name)
+    window = {"chunk_size": 0.5, "context_size": 1.0, "layers": [0], "batch_size": 16}
+    config = {
+        "dataset": {"stories": "data/base.tsv", "responses": "data/responses",
+                    "subjects": ["s1", "s2"]},
+        "feature_sets": [{"name": "w", "model": "models/whisper", "pool": "mean", **window},
+                         {"name": "h", "model": "models/hubert", "pool": "last", **window}],
+        "trimming": TINY_DEMO["trimming"],
+        "ridge": {"chunk_length": 5, "n_inner_folds": 3},
+    }
+    write_config(work, config)
+    run_ok(work)
+    return work, config
+
+
+def plan_after(base, change) -> dict[str, int]:
+    """Jobs a dry run plans after `change(config)`."""
+    work, config = base
+    changed = copy.deepcopy(config)
+    change(changed)
+    (work / "changed.yaml").write_text(yaml.safe_dump(changed, sort_keys=False))
+    return planned_jobs(run_ok(work, "-n", config="changed.yaml"))
+
+
+def set_in(*path_and_value):
+    *path, key, value = path_and_value
+
+    def change(config):
+        target = config
+        for step in path:
+            target = target[step]
+        target[key] = value
+    return change
+
+
+def one_feature_set(**extra) -> dict[str, int]:
+    """Jobs of feature set w from extraction on (4 stories), its 2 fits and the summary."""
+    return {**extra, "extract_features": 4, "downsample": 4, "delay": 4, "fit_encoding_model": 2,
+            **DOWNSTREAM}
+
+
+@pytest.mark.parametrize("change, expected", [
+    pytest.param(lambda c: None, {}, id="second run does nothing"),
+    pytest.param(lambda c: c.update(yaml.safe_load(yaml.safe_dump(c, sort_keys=True))), {},
+                 id="reordered config keys change nothing"),
+    pytest.param(set_in("downsample", {"method": "rect", "window": 5}), {},
+                 id="an option rect does not use changes nothing"),
+    pytest.param(set_in("ridge", "alphas", [1.0, 10.0, 100.0]),
+                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="ridge reruns only fits"),
+    pytest.param(set_in("ridge", "folding_type", "kfold"),
+                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="folding reruns only fits"),
+    pytest.param(set_in("feature_sets", 0, "layers", [0, 1]),
+                 {"downsample": 4, "delay": 4, "fit_encoding_model": 2, **DOWNSTREAM},
+                 id="a new layer runs only its fits"),
+    pytest.param(set_in("feature_sets", 0, "chunk_size", 0.25), one_feature_set(), id="chunk_size"),
+    pytest.param(set_in("feature_sets", 0, "context_size", 2.0), one_feature_set(), id="context_size"),
+    pytest.param(set_in("feature_sets", 0, "pool", "last"), one_feature_set(), id="pool"),
+    pytest.param(set_in("feature_sets", 0, "model", "models/whisper-copy"), one_feature_set(),
+                 id="model"),
+    pytest.param(set_in("feature_sets", 0, "target_sample_rate", 8000),
+                 one_feature_set(resample_audio=4), id="target_sample_rate"),
+    pytest.param(set_in("downsample", {"method": "lanczos"}),
+                 {"downsample": 8, "delay": 8, "fit_encoding_model": 4, **DOWNSTREAM},
+                 id="downsampling reruns from downsample"),
+    pytest.param(set_in("fir_delays", [1, 2]),
+                 {"delay": 8, "fit_encoding_model": 4, **DOWNSTREAM}, id="delays rerun from delay"),
+    pytest.param(set_in("trimming", {**TINY_DEMO["trimming"], "train_features_start": 6,
+                                     "train_targets_start": 6}),
+                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="trimming reruns only fits"),
+    pytest.param(set_in("dataset", "stories", "data/stories.tsv"),
+                 {"resample_audio": 1, "extract_features": 2, "downsample": 2, "delay": 2,
+                  "fit_encoding_model": 4, **DOWNSTREAM}, id="a new story"),
+    pytest.param(set_in("dataset", "subjects", ["s1", "s2", "s3"]),
+                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="a new subject"),
+])
+def test_change_reruns_exactly_what_it_invalidates(base, change, expected):
+    assert plan_after(base, change) == expected
+
+
+def test_an_edited_response_file_reruns_only_that_subjects_fits(base, tmp_path):
+    work, _ = base
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {}
+    path = copy_dir / "data" / "responses" / "s1" / "story02.npy"
+    np.save(path, np.load(path) * 2.0)
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 2, **DOWNSTREAM}
+
+
+def test_feature_sets_are_compared_in_summary_and_report(base):
+    work, _ = base
+    table = pd.read_parquet(work / "results" / "summary.parquet")
+    assert sorted(map(tuple, table[["subject", "feature_set", "layer"]].values.tolist())) == [
+        ("s1", "h", 0), ("s1", "w", 0), ("s2", "h", 0), ("s2", "w", 0)]
+    assert table["best_layer"].all()
+    assert (work / "results" / "plots" / "best_layer.png").stat().st_size > 0
+    run_ok(work, "--report", str(work / "report.html"))
+    report = (work / "report.html").read_text()
+    for figure in ("median_r_by_layer.png", "r_histograms.png", "best_layer.png", "summary.csv"):
+        assert figure in report
+
+
+def test_extraction_asks_for_a_gpu_only_when_its_device_is_cuda(base):
+    work, config = base
+    changed = copy.deepcopy(config)
+    changed["feature_sets"][0]["device"] = "cuda"
+    (work / "cuda.yaml").write_text(yaml.safe_dump(changed))
+    output = run_ok(work, "-n", "--forcerun", "extract_features", config="cuda.yaml").stdout
+    gpus = {}
+    for block in output.split("rule extract_features:")[1:]:
+        feature_set = re.search(r"wildcards: feature_set=(\w+)", block).group(1)
+        gpus.setdefault(feature_set, set()).add(re.search(r"resources: .*gpu=(\d+)", block).group(1))
+    assert gpus == {"w": {"1"}, "h": {"0"}}

@@ -1,0 +1,37 @@
+"""Running the repository's workflow from tests, and reading what a dry run plans."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+
+def snakemake(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
+    """Run the repository's workflow in `workdir` with the config file `config` there."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--directory", str(workdir), "--configfile", str(workdir / config),
+               "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def run_ok(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess.CompletedProcess:
+    result = snakemake(workdir, *args, config=config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Job counts per rule from a dry run's 'Job stats' table."""
+    counts = {}
+    lines = (result.stdout + result.stderr).splitlines()
+    if "Job stats:" not in lines:
+        return counts
+    for line in lines[lines.index("Job stats:") + 3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
