@@ -134,22 +134,21 @@ def reference_interval_rows(times, tr_times, i):
     return rows
 
 
-def reference_average(data, times, tr_times, tr):
+def reference_per_interval(data, times, tr_times, pick):
     out = np.zeros((len(tr_times), data.shape[1]))
     for i in range(len(tr_times)):
         rows = reference_interval_rows(times, tr_times, i)
         if rows:
-            out[i] = np.mean(data[rows], axis=0)
+            out[i] = pick(data[rows])
     return out
+
+
+def reference_average(data, times, tr_times, tr):
+    return reference_per_interval(data, times, tr_times, lambda rows: np.mean(rows, axis=0))
 
 
 def reference_last(data, times, tr_times, tr):
-    out = np.zeros((len(tr_times), data.shape[1]))
-    for i in range(len(tr_times)):
-        rows = reference_interval_rows(times, tr_times, i)
-        if rows:
-            out[i] = data[rows[-1]]
-    return out
+    return reference_per_interval(data, times, tr_times, lambda rows: rows[-1])
 
 
 def random_case(seed=10):
@@ -177,21 +176,15 @@ def test_interface_lists_methods_and_their_options():
     assert METHODS == ("rect", "lanczos", "sinc", "average", "last")
 
 
-@pytest.mark.parametrize("options", [{}] + LANCZOS_CASES, ids=str)
-def test_lanczos_matches_loop_reference(options):
-    data, times, tr_times, tr = random_case()
-    result = downsample(data, times, tr_times, tr, method="lanczos", **options)
-    expected = reference_lanczos(data, times, tr_times, tr, **options)
-    assert result.dtype == np.float64
-    assert result.shape == expected.shape
-    np.testing.assert_allclose(result, expected, rtol=0, atol=1e-10)
+KERNEL_CASES = ([("lanczos", reference_lanczos, options) for options in [{}] + LANCZOS_CASES] +
+                [("sinc", reference_sinc, options) for options in [{}] + SINC_CASES])
 
 
-@pytest.mark.parametrize("options", [{}] + SINC_CASES, ids=str)
-def test_sinc_matches_loop_reference(options):
+@pytest.mark.parametrize("method, reference, options", KERNEL_CASES, ids=str)
+def test_kernel_methods_match_loop_reference(method, reference, options):
     data, times, tr_times, tr = random_case()
-    result = downsample(data, times, tr_times, tr, method="sinc", **options)
-    expected = reference_sinc(data, times, tr_times, tr, **options)
+    result = downsample(data, times, tr_times, tr, method=method, **options)
+    expected = reference(data, times, tr_times, tr, **options)
     assert result.dtype == np.float64
     assert result.shape == expected.shape
     np.testing.assert_allclose(result, expected, rtol=0, atol=1e-10)
