@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from speech_encoding.audio import read_mono, resample_file
+from speech_encoding.audio import check_audio_file, read_mono, resample_file
 from speech_encoding.errors import InputError
 
 
@@ -53,3 +53,44 @@ def test_empty_audio_is_refused(tmp_path):
     soundfile.write(tmp_path / "e.wav", np.zeros(0, np.float32), 16000)
     with pytest.raises(InputError, match=r"story 'e': audio file .*e\.wav has no samples"):
         read_mono(tmp_path / "e.wav", "e")
+
+
+def write_tone(path, frames=16000, channels=1, rate=16000, subtype="PCM_16"):
+    data = 0.1 * np.sin(np.linspace(0, 200, frames * channels)).reshape(frames, channels)
+    soundfile.write(path, data.astype(np.float32), rate, subtype=subtype)
+
+
+def test_truncated_wav_is_refused(tmp_path):
+    write_tone(tmp_path / "full.wav")
+    whole = (tmp_path / "full.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(whole[: len(whole) // 2])
+    assert check_audio_file(tmp_path / "full.wav", "full") == pytest.approx(1.0)
+    with pytest.raises(InputError, match=r"story 'cut': audio file .*cut\.wav is truncated"):
+        read_mono(tmp_path / "cut.wav", "cut")
+
+
+def test_more_than_two_channels_is_refused(tmp_path):
+    write_tone(tmp_path / "three.wav", channels=3)
+    with pytest.raises(InputError, match=r"story 's': audio file .*three\.wav has 3 channels"):
+        read_mono(tmp_path / "three.wav", "s")
+
+
+def test_nan_samples_are_refused(tmp_path):
+    data = np.zeros(800, np.float32)
+    data[100] = np.nan
+    soundfile.write(tmp_path / "nan.wav", data, 16000, subtype="FLOAT")
+    with pytest.raises(InputError, match=r"story 'n': audio file .*nan\.wav contains NaN"):
+        read_mono(tmp_path / "nan.wav", "n")
+
+
+def test_unsupported_format_is_refused(tmp_path):
+    (tmp_path / "story.xyz").write_bytes(np.random.default_rng(0).bytes(2000))
+    with pytest.raises(InputError, match=r"story 'x': cannot read audio file .*story\.xyz"):
+        check_audio_file(tmp_path / "story.xyz", "x")
+
+
+def test_audio_shorter_than_a_window_is_refused_from_the_header(tmp_path):
+    write_tone(tmp_path / "short.wav", frames=8000)
+    with pytest.raises(InputError, match=r"story 'short': .* is 0\.500 s long, shorter than one "
+                                         r"window \(context_size 16\.0 s\)"):
+        check_audio_file(tmp_path / "short.wav", "short", min_duration=16.0)

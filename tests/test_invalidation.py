@@ -34,7 +34,7 @@ def base(tmp_path_factory, tiny_whisper, tiny_hubert):
     for name, source in (("whisper", tiny_whisper), ("whisper-copy", tiny_whisper),
                          ("hubert", tiny_hubert)):
         shutil.copytree(source, work / "models" / name)
-    window = {"chunk_size": 0.5, "context_size": 1.0, "layers": [0], "batch_size": 16}
+    window = {"chunk_size": 1.0, "context_size": 1.0, "layers": [0], "batch_size": 16}
     config = {
         "dataset": {"stories": "data/base.tsv", "responses": "data/responses",
                     "subjects": ["s1", "s2"]},
@@ -87,7 +87,7 @@ def one_feature_set(**extra) -> dict[str, int]:
     pytest.param(set_in("feature_sets", 0, "layers", [0, 1]),
                  {"downsample": 4, "delay": 4, "fit_encoding_model": 2, **DOWNSTREAM},
                  id="a new layer runs only its fits"),
-    pytest.param(set_in("feature_sets", 0, "chunk_size", 0.25), one_feature_set(), id="chunk_size"),
+    pytest.param(set_in("feature_sets", 0, "chunk_size", 0.5), one_feature_set(), id="chunk_size"),
     pytest.param(set_in("feature_sets", 0, "context_size", 2.0), one_feature_set(), id="context_size"),
     pytest.param(set_in("feature_sets", 0, "pool", "last"), one_feature_set(), id="pool"),
     pytest.param(set_in("feature_sets", 0, "model", "models/whisper-copy"), one_feature_set(),

@@ -64,6 +64,11 @@ def test_round_trip_through_write_manifest(tmp_path):
     ([row("a", "validation"), row("b", "test")], "story 'a': split must be 'train' or 'test'"),
     ([row("my story"), row("b", "test")], "story name 'my story' is not safe"),
     ([row("x/y"), row("b", "test")], "story name 'x/y' is not safe"),
+    ([row(""), row("b", "test")], "story name '' is not safe"),
+    ([row("a", audio="../outside.wav"), row("b", "test")],
+     "story 'a': audio path '../outside.wav' points outside the dataset folder"),
+    ([row("a", audio="/etc/passwd"), row("b", "test")],
+     "story 'a': audio path '/etc/passwd' points outside the dataset folder"),
 ])
 def test_bad_manifest_errors_name_the_story(tmp_path, rows, message):
     path = write_stories_tsv(tmp_path, rows)

@@ -12,14 +12,58 @@ from .atomic_io import atomic_path
 from .errors import InputError
 
 
-def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
-    """Read audio as float32 mono (channels averaged) and its sample rate."""
+MAX_CHANNELS = 2
+
+
+def wav_bytes_missing(path: str | Path) -> int:
+    """For a RIFF/WAVE file, how many bytes its data chunk declares beyond the end of the file.
+
+    libsndfile silently reads a truncated WAV as a shorter one; this catches it. 0 for other formats.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return 0
+        size = Path(path).stat().st_size
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return 0
+            chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if chunk_id == b"data":
+                return max(chunk_size - (size - handle.tell()), 0)
+            handle.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) -> float:
+    """Cheap checks from the header: readable, not truncated, 1-2 channels, long enough.
+
+    Returns the duration in seconds.
+    """
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        info = soundfile.info(str(path))
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise InputError(f"story {story!r}: cannot read audio file {path}: {error}") from None
-    if data.shape[0] == 0:
+    if info.frames == 0:
         raise InputError(f"story {story!r}: audio file {path} has no samples")
+    if info.channels > MAX_CHANNELS:
+        raise InputError(f"story {story!r}: audio file {path} has {info.channels} channels; "
+                         f"expected mono or stereo")
+    missing = wav_bytes_missing(path)
+    if missing:
+        raise InputError(f"story {story!r}: audio file {path} is truncated ({missing} bytes of "
+                         "audio data missing); copy it again")
+    duration = info.frames / info.samplerate
+    if duration < min_duration:
+        raise InputError(f"story {story!r}: audio file {path} is {duration:.3f} s long, shorter than "
+                         f"one window (context_size {min_duration} s)")
+    return duration
+
+
+def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
+    """Read audio as float32 mono (channels averaged) and its sample rate, after the file checks."""
+    check_audio_file(path, story)
+    data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     mono = data.mean(axis=1)
     if not np.all(np.isfinite(mono)):
         raise InputError(f"story {story!r}: audio file {path} contains NaN/inf samples")

@@ -55,6 +55,13 @@ def tr_times(tr: float, n_trs: int, tr_offset: float | None = None,
     return offset + np.arange(n_trs, dtype=np.float64) * tr
 
 
+def check_safe_name(name: str, what: str, where: str = "") -> None:
+    """Refuse a story or subject name that is not safe as a file name."""
+    if not SAFE_NAME.match(name):
+        raise InputError(f"{where}{what} name {name!r} is not safe as a file name "
+                         "(use letters, digits, '.', '_' and '-', starting with a letter or digit)")
+
+
 def _cell(row: pd.Series, column: str) -> str:
     return str(row[column]).strip() if column in row.index else ""
 
@@ -78,10 +85,7 @@ def _under(folder: Path, relative: str) -> Path:
 
 def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) -> Story:
     name = _cell(row, "story")
-    if not SAFE_NAME.match(name):
-        raise InputError(
-            f"{manifest}: story name {name!r} is not safe as a file name "
-            "(use letters, digits, '.', '_' and '-', starting with a letter or digit)")
+    check_safe_name(name, "story", where=f"{manifest}: ")
     tr = _number(_cell(row, "tr"), name, "tr", manifest)
     if tr <= 0:
         raise InputError(f"{manifest}: story {name!r}: tr must be > 0 seconds, got {tr}")
@@ -95,6 +99,9 @@ def _parse_row(row: pd.Series, folder: Path, manifest: Path, check_files: bool) 
     if not audio_value:
         raise InputError(f"{manifest}: story {name!r}: empty audio path")
     audio = _under(folder, audio_value)
+    if os.path.relpath(os.path.abspath(audio), os.path.abspath(folder)).startswith(os.pardir):
+        raise InputError(f"{manifest}: story {name!r}: audio path {audio_value!r} points outside the "
+                         f"dataset folder {folder}; keep the audio inside it")
     if check_files and not audio.is_file():
         raise InputError(f"{manifest}: story {name!r}: audio file not found: {audio}")
     offset_value = _cell(row, "tr_offset")

@@ -9,7 +9,8 @@ from .errors import InputError
 from .manifest import Story
 from .model_config import inspect_model
 from .responses import list_subjects, response_shapes
-from .trimming import check_alignment
+from .audio import check_audio_file
+from .trimming import check_alignment, check_rows_for_delays
 
 
 def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories: Sequence[Story],
@@ -32,6 +33,16 @@ def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories:
                 check_alignment(subject, story.name, story.split, story.n_trs,
                                 shapes[story.name][0], trimming)
     return subjects
+
+
+def check_stories(stories: Sequence[Story], trimming: Mapping, delays: list[int],
+                  min_duration: float, audio_exists: bool = True) -> None:
+    """Every story has rows for its delays after trimming, and (when it exists) usable audio of
+    at least `min_duration` seconds, from the file header only."""
+    for story in stories:
+        check_rows_for_delays(story.name, story.split, story.n_trs, trimming, delays)
+        if audio_exists:
+            check_audio_file(story.audio, story.name, min_duration)
 
 
 def plan_feature_set(feature_set: Mapping, demo_model: Mapping | None = None) -> list[int]:

@@ -32,3 +32,14 @@ def check_alignment(subject: str, story: str, split: str, n_feature_rows: int,
     if n_features < 1:
         raise InputError(f"subject {subject!r}, {split} story {story!r}: trimming leaves no rows")
     return n_features
+
+
+def check_rows_for_delays(story: str, split: str, n_feature_rows: int, trimming: Mapping,
+                          delays: list[int]) -> None:
+    """A story needs more feature rows after trimming than its largest delay shifts."""
+    n_rows = trimmed_length(n_feature_rows, trim_slice(trimming, split, "features"))
+    largest = max(abs(int(d)) for d in delays)
+    if n_rows <= largest:
+        raise InputError(
+            f"{split} story {story!r}: {n_rows} feature rows after trimming, but fir_delays reach "
+            f"{largest} TRs; every delayed row would be padding. Drop the story or shorten the delays")

@@ -10,7 +10,7 @@ from speech_encoding.demo.dataset import demo_stories, story_names
 from speech_encoding.downsample import METHOD_OPTIONS
 from speech_encoding.errors import InputError
 from speech_encoding.manifest import read_manifest
-from speech_encoding.plan import plan_feature_set, plan_subjects
+from speech_encoding.plan import check_stories, plan_feature_set, plan_subjects
 from speech_encoding.settings import check_config
 
 min_version("9.0")
@@ -68,6 +68,13 @@ def make_plan():
         )
     if nested:
         stories = [replace(story, split="train") for story in stories]
+    check_stories(
+        stories,
+        config["trimming"],
+        config["fir_delays"],
+        min_duration=max(fs["context_size"] for fs in config["feature_sets"]),
+        audio_exists=not demo_dataset,
+    )
     subjects = plan_subjects(
         dataset["subjects"],
         dataset["responses"],
