@@ -41,8 +41,9 @@ def test_missing_response_file_is_named(tmp_path, stories):
         plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
 
 
-def test_responses_must_be_2d(tmp_path, stories):
-    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "b": (12,), "c": (12, 5)})
+@pytest.mark.parametrize("bad_shape", [(12,), (12, 5, 2)])
+def test_responses_must_be_2d(tmp_path, stories, bad_shape):
+    write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "b": bad_shape, "c": (12, 5)})
     with pytest.raises(InputError, match=r"subject 's1', story 'b': .* must be 2-D"):
         plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
 
