@@ -76,3 +76,10 @@ def test_duplicate_feature_set_names_are_refused():
     config["feature_sets"].append(dict(config["feature_sets"][0]))
     with pytest.raises(InputError, match="feature_sets: duplicate name.*tiny"):
         validated(config)
+
+
+def test_more_driven_than_demo_voxels_is_refused():
+    config = copy.deepcopy(TINY_DEMO)
+    config["demo"]["n_driven"] = 41
+    with pytest.raises(InputError, match=r"demo.n_driven \(41\) must be <= demo.n_voxels \(40\)"):
+        validated(config)

@@ -32,6 +32,10 @@ def check_config(config: Mapping) -> None:
     delays = config["fir_delays"]
     if len(set(delays)) != len(delays):
         raise InputError(f"fir_delays: duplicate delays in {delays}")
+    demo = config.get("demo")
+    if demo and demo["n_driven"] > demo["n_voxels"]:
+        raise InputError(f"demo.n_driven ({demo['n_driven']}) must be <= demo.n_voxels "
+                         f"({demo['n_voxels']})")
     alphas = resolve_alphas(config["ridge"]["alphas"])
     if not alphas or min(alphas) <= 0:
         raise InputError(f"ridge.alphas: need at least one alpha, all > 0, got {list(alphas)}")
