@@ -9,21 +9,13 @@ import numpy as np
 import pandas as pd
 
 from .folds import cv_splits
-from .preprocess import prepare_story
+from .preprocess import prepare_story, standardize_with
 from .ridge import choose_alphas, cross_validated_scores, predict_per_voxel_alpha
 from .settings import RidgeSettings
 from .stats import column_correlation, combine_pvalues_fisher, correlation_pvalue, fdr_bh
 from .trimming import check_alignment
 
 log = logging.getLogger(__name__)
-FIT_MODES = ("train_test", "nested_cv")
-
-
-def standardize_with(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Z-score both with the training rows' column mean and std (constant columns only demeaned)."""
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    scale = np.where(std > 0, std, 1.0)
-    return (train - mean) / scale, (test - mean) / scale
 
 
 def fit_and_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,

@@ -14,7 +14,6 @@ import pandas as pd
 from .errors import InputError
 
 REQUIRED_COLUMNS = ("story", "audio", "tr", "n_trs")
-OPTIONAL_COLUMNS = ("split", "tr_offset", "tr_times")
 SPLITS = ("train", "test")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -9,12 +9,19 @@ import numpy as np
 from .trimming import trim_slice
 
 
+def standardize_with(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Z-score both with the column mean and std (ddof 0) of `train`; constant columns only demeaned."""
+    train = np.asarray(train, dtype=np.float64)
+    mean = train.mean(axis=0)
+    centred = train - mean
+    std = centred.std(axis=0)
+    scale = np.where(std > 0, std, 1.0)
+    return centred / scale, (np.asarray(other, dtype=np.float64) - mean) / scale
+
+
 def zscore_columns(data: np.ndarray) -> np.ndarray:
     """Z-score each column (ddof 0); a constant column is only demeaned."""
-    data = np.asarray(data, dtype=np.float64)
-    centred = data - data.mean(axis=0)
-    std = centred.std(axis=0)
-    return centred / np.where(std > 0, std, 1.0)
+    return standardize_with(data, data)[0]
 
 
 def prepare_story(features: np.ndarray, responses: np.ndarray, split: str,

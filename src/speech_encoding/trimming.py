@@ -6,8 +6,6 @@ from collections.abc import Mapping
 
 from .errors import InputError
 
-KINDS = ("features", "targets")
-
 
 def trim_slice(trimming: Mapping, split: str, kind: str) -> slice:
     """The Python slice for `split` ('train'/'test') and `kind` ('features'/'targets')."""
