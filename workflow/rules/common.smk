@@ -54,13 +54,15 @@ def is_demo_path(path, demo_path):
     return "demo" in config and same_path(path, demo_path)
 
 
+USES_DEMO_DATASET = is_demo_path(config["dataset"]["stories"], f"{DEMO_DATASET}/stories.tsv")
+
+
 def make_plan():
     """Everything the DAG needs to know, validated before any job runs."""
     check_config(config)
     dataset = config["dataset"]
-    demo_dataset = is_demo_path(dataset["stories"], f"{DEMO_DATASET}/stories.tsv")
     nested = config["ridge"]["mode"] == "nested_cv"
-    if demo_dataset:
+    if USES_DEMO_DATASET:
         stories = demo_stories(config["demo"], DEMO_DATASET)
     else:
         stories = read_manifest(
@@ -73,14 +75,14 @@ def make_plan():
         config["trimming"],
         config["fir_delays"],
         min_duration=max(fs["context_size"] for fs in config["feature_sets"]),
-        audio_exists=not demo_dataset,
+        audio_exists=not USES_DEMO_DATASET,
     )
     subjects = plan_subjects(
         dataset["subjects"],
         dataset["responses"],
         stories,
         config["trimming"],
-        known_subjects=config["demo"]["subjects"] if demo_dataset else None,
+        known_subjects=config["demo"]["subjects"] if USES_DEMO_DATASET else None,
     )
     layers = {
         fs["name"]: plan_feature_set(
@@ -190,5 +192,4 @@ def fit_memory_mb(wildcards, input):
 
 def demo_truth():
     """The demo's truth file when this run fits the demo dataset."""
-    truth = f"{DEMO_DATASET}/truth.json"
-    return [truth] if is_demo_path(config["dataset"]["stories"], f"{DEMO_DATASET}/stories.tsv") else []
+    return [f"{DEMO_DATASET}/truth.json"] if USES_DEMO_DATASET else []
