@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..manifest import check_safe_name
+from ..manifest import Story, check_safe_name
 from .dataset_folder import DatasetFolder, StorySource, sha256
 from .restricted_pickle import AssemblyRecord, StoryRecord, restricted_load
 
@@ -78,10 +78,10 @@ def assembly_sources(assembly: AssemblyRecord, audio_dir: str | Path, what: str)
     sources = []
     for index, name in enumerate(names):
         times, _ = story_arrays(assembly.story_data[name], f"{what}: story {name!r}")
-        sources.append(StorySource(name=name, audio=audio_dir / f"{name}.wav",
-                                   tr=float(np.median(np.diff(times))), n_trs=len(times),
-                                   split="test" if index == len(names) - 1 else "train",
-                                   tr_times=times))
+        story = Story(name=name, audio=audio_dir / f"{name}.wav",
+                      tr=float(np.median(np.diff(times))), n_trs=len(times),
+                      split="test" if index == len(names) - 1 else "train")
+        sources.append(StorySource(story, tr_times=times))
     return sources
 
 
@@ -96,11 +96,11 @@ def import_assembly(pickle_path: str | Path, subject: str, audio_dir: str | Path
     folder = DatasetFolder(out)
     folder.add_stories(sources)
     for source in sources:
-        _, brain = story_arrays(assembly.story_data[source.name], f"story {source.name!r}")
-        folder.write_responses(subject, source.name, brain)
-        log.info("%s / %s: %d TRs, responses %s", subject, source.name, source.n_trs, brain.shape)
+        _, brain = story_arrays(assembly.story_data[source.story.name], f"story {source.story.name!r}")
+        folder.write_responses(subject, source.story.name, brain)
+        log.info("%s / %s: %d TRs, responses %s", subject, source.story.name, source.story.n_trs, brain.shape)
     folder.record_provenance({
         "importer": "assembly_pickle", "source": str(pickle_path.resolve()),
         "sha256": digest, "subject": subject, "audio_dir": str(Path(audio_dir).resolve()),
         "validation_method": str(vars(assembly).get("validation_method")),
-        "stories": [source.name for source in sources]}, command)
+        "stories": [source.story.name for source in sources]}, command)

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,14 +32,10 @@ BLOCK_ROWS = 256
 
 @dataclass(frozen=True)
 class StorySource:
-    """One story to import: its TR grid and split, its audio file, and explicit TR times if any."""
+    """One story to import: its manifest row with `audio` naming the source file, and explicit TR
+    times (held in memory until written) if any."""
 
-    name: str
-    audio: Path
-    tr: float
-    n_trs: int
-    split: str
-    tr_offset: float | None = None
+    story: Story
     tr_times: np.ndarray | None = None
 
 
@@ -64,11 +60,11 @@ class DatasetFolder:
         return Path(os.path.normpath(self.root.joinpath(*parts)))
 
     def _story(self, source: StorySource) -> Story:
-        tr_times_file = (self._path("tr_times", f"{source.name}.npy")
-                         if source.tr_times is not None else None)
-        return Story(name=source.name, audio=self._path("audio", f"{source.name}.wav"),
-                     tr=float(source.tr), n_trs=int(source.n_trs), split=source.split,
-                     tr_offset=source.tr_offset, tr_times_file=tr_times_file)
+        name = source.story.name
+        tr_times_file = self._path("tr_times", f"{name}.npy") if source.tr_times is not None else None
+        return replace(source.story, audio=self._path("audio", f"{name}.wav"),
+                       tr=float(source.story.tr), n_trs=int(source.story.n_trs),
+                       tr_times_file=tr_times_file)
 
     def _manifest_conflicts(self, stories: list[Story]) -> list[str]:
         existing = read_manifest(self.manifest, check_files=False, require_split=False)
@@ -85,8 +81,8 @@ class DatasetFolder:
     def _file_conflicts(self, sources: list[StorySource], stories: list[Story]) -> list[str]:
         problems = []
         for source, story in zip(sources, stories):
-            if story.audio.exists() and not filecmp.cmp(source.audio, story.audio, shallow=False):
-                problems.append(f"story {story.name!r}: {story.audio} differs from {source.audio}")
+            if story.audio.exists() and not filecmp.cmp(source.story.audio, story.audio, shallow=False):
+                problems.append(f"story {story.name!r}: {story.audio} differs from {source.story.audio}")
             if (story.tr_times_file is not None and story.tr_times_file.exists()
                     and not np.array_equal(np.load(story.tr_times_file), source.tr_times)):
                 problems.append(f"story {story.name!r}: {story.tr_times_file} holds other TR times")
@@ -95,8 +91,8 @@ class DatasetFolder:
     def add_stories(self, sources: list[StorySource]) -> None:
         """Write the manifest, audio and TR times, or check that identical ones are already there."""
         for source in sources:
-            check_safe_name(source.name, "story")
-        names = [source.name for source in sources]
+            check_safe_name(source.story.name, "story")
+        names = [source.story.name for source in sources]
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise InputError(f"story name(s) given more than once: {', '.join(duplicated)}")
@@ -111,7 +107,7 @@ class DatasetFolder:
         for source, story in zip(sources, stories):
             if not story.audio.exists():
                 with atomic_path(story.audio) as tmp:
-                    shutil.copyfile(source.audio, tmp)
+                    shutil.copyfile(source.story.audio, tmp)
             if story.tr_times_file is not None and not story.tr_times_file.exists():
                 save_npy(story.tr_times_file, np.asarray(source.tr_times, dtype=np.float64))
         if not self.manifest.exists():

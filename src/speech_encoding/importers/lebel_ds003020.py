@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from ..manifest import check_safe_name
+from ..manifest import Story, check_safe_name
 from .dataset_folder import DatasetFolder, StorySource, sha256
 
 log = logging.getLogger(__name__)
@@ -133,9 +133,9 @@ def check_rows(dataset: Ds003020, subjects: Sequence[str], stories: Sequence[str
 
 def story_source(dataset: Ds003020, story: str, test_story: str) -> StorySource:
     """The manifest row of one story: N - 5 TRs of 2 s from -9 s."""
-    return StorySource(name=story, audio=dataset.audio(story), tr=TR,
-                       n_trs=dataset.n_trs[story] - FEATURE_TRS_DROPPED,
-                       split="test" if story == test_story else "train", tr_offset=TR_OFFSET)
+    return StorySource(Story(name=story, audio=dataset.audio(story), tr=TR,
+                             n_trs=dataset.n_trs[story] - FEATURE_TRS_DROPPED,
+                             split="test" if story == test_story else "train", tr_offset=TR_OFFSET))
 
 
 def import_lebel(root: str | Path, subjects: Sequence[str], out: str | Path, command: list[str],
