@@ -97,3 +97,23 @@ def make_data(n_train, n_test, n_features, seed, n_voxels=6):
 
 
 SHAPES = {"n_gt_p": (60, 40, 8), "p_gt_n": (30, 20, 50)}
+
+
+def ref_weights(x_train, y_train, voxel_alphas, singcutoff, normalpha):
+    """Weights (n_features, n_voxels), one voxel at a time: V diag(s / (s^2 + a^2)) U^T y."""
+    u, s, v = ref_svd(x_train, singcutoff)
+    scale = s[0] if normalpha else 1.0
+    weights = np.zeros((x_train.shape[1], y_train.shape[1]))
+    for j, alpha in enumerate(voxel_alphas):
+        a = alpha * scale
+        weights[:, j] = v @ np.diag(s / (s ** 2 + a ** 2)) @ u.T @ y_train[:, j]
+    return weights
+
+
+def assert_best_within(chosen, alphas, scores, tolerance):
+    """Each voxel's chosen alpha scores within `tolerance` of its best reference score (ties aside)."""
+    alphas = list(alphas)
+    for voxel, alpha in enumerate(chosen):
+        best = scores[:, voxel].max()
+        got = scores[alphas.index(alpha), voxel]
+        assert got >= best - tolerance, (voxel, alpha, got, best)

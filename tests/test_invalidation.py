@@ -84,6 +84,10 @@ def one_feature_set(**extra) -> dict[str, int]:
                  {"fit_encoding_model": 4, **DOWNSTREAM}, id="ridge reruns only fits"),
     pytest.param(set_in("ridge", "folding_type", "kfold"),
                  {"fit_encoding_model": 4, **DOWNSTREAM}, id="folding reruns only fits"),
+    pytest.param(lambda c: c["ridge"].update(voxel_batch=3, device="cpu"), {},
+                 id="voxel batch and device change nothing"),
+    pytest.param(set_in("ridge", "save_weights", True), {"fit_encoding_model": 4, **DOWNSTREAM},
+                 id="save_weights reruns fits for their weights.npy"),
     pytest.param(set_in("feature_sets", 0, "layers", [0, 1]),
                  {"downsample": 4, "delay": 4, "fit_encoding_model": 2, **DOWNSTREAM},
                  id="a new layer runs only its fits"),
@@ -135,14 +139,24 @@ def test_feature_sets_are_compared_in_summary_and_report(base):
         assert figure in report
 
 
-def test_extraction_asks_for_a_gpu_only_when_its_device_is_cuda(base):
+def requested_gpus(output: str, rule: str) -> dict[str, set[str]]:
+    """gpu resource of each planned job of `rule`, by feature set."""
+    gpus = {}
+    for block in output.split(f"rule {rule}:")[1:]:
+        feature_set = re.search(r"wildcards: .*feature_set=(\w+)", block).group(1)
+        gpus.setdefault(feature_set, set()).add(re.search(r"resources: .*gpu=(\d+)", block).group(1))
+    return gpus
+
+
+def test_jobs_ask_for_a_gpu_only_when_their_device_is_cuda(base):
     work, config = base
     changed = copy.deepcopy(config)
     changed["feature_sets"][0]["device"] = "cuda"
     (work / "cuda.yaml").write_text(yaml.safe_dump(changed))
     output = run_ok(work, "-n", "--forcerun", "extract_features", config="cuda.yaml").stdout
-    gpus = {}
-    for block in output.split("rule extract_features:")[1:]:
-        feature_set = re.search(r"wildcards: feature_set=(\w+)", block).group(1)
-        gpus.setdefault(feature_set, set()).add(re.search(r"resources: .*gpu=(\d+)", block).group(1))
-    assert gpus == {"w": {"1"}, "h": {"0"}}
+    assert requested_gpus(output, "extract_features") == {"w": {"1"}, "h": {"0"}}
+    assert requested_gpus(output, "fit_encoding_model") == {"w": {"0"}, "h": {"0"}}
+    changed["ridge"]["device"] = "cuda"
+    (work / "cuda.yaml").write_text(yaml.safe_dump(changed))
+    output = run_ok(work, "-n", "--forcerun", "fit_encoding_model", config="cuda.yaml").stdout
+    assert requested_gpus(output, "fit_encoding_model") == {"w": {"1"}, "h": {"1"}}

@@ -66,8 +66,11 @@ def test_nested_cv_matches_reference(normalize):
                              seed=2, mode="nested_cv", normalize_features=normalize)
     got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
     want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize)
-    for column in ("r", "p", "q", "alpha"):
-        np.testing.assert_allclose(got[column], want[column], atol=1e-8, rtol=0, err_msg=column)
+    # float32 products against a float64 reference: r to 1e-5, p and q relatively to 1e-3
+    np.testing.assert_allclose(got["r"], want["r"], atol=1e-5, rtol=0)
+    for column in ("p", "q"):
+        np.testing.assert_allclose(got[column], want[column], rtol=1e-3, err_msg=column)
+    np.testing.assert_array_equal(got["alpha"], want["alpha"])
     np.testing.assert_array_equal(got["n_significant_folds"], want["n_significant_folds"])
     np.testing.assert_array_equal(got["majority_significant"], want["majority_significant"])
     np.testing.assert_array_equal(got["significant"], want["q"] <= 0.05)
@@ -80,7 +83,7 @@ def test_train_test_normalize_features_uses_training_statistics():
                              normalize_features=True)
     got = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
     pred, alphas = ref_fit(x[:90], y[:90], x[90:], 3, 8, 1, normalize=True)
-    np.testing.assert_allclose(got["r"], ref_score(pred, y[90:], True), atol=1e-8, rtol=0)
+    np.testing.assert_allclose(got["r"], ref_score(pred, y[90:], True), atol=1e-5, rtol=0)
     np.testing.assert_array_equal(got["alpha"], alphas)
 
 

@@ -3,45 +3,52 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .devices import resolve_device
 from .folds import cv_splits
-from .preprocess import prepare_story, standardize_with
-from .ridge import choose_alphas, cross_validated_scores, predict_per_voxel_alpha
+from .memory_budget import auto_voxel_batch, working_memory_bytes
+from .preprocess import prepare_features, standardize_with
+from .response_batches import (ColumnSource, array_columns, paired, row_split, standardized,
+                               story_columns)
 from .settings import RidgeSettings
-from .stats import column_correlation, combine_pvalues_fisher, correlation_pvalue, fdr_bh
+from .stats import combine_pvalues_fisher, correlation_pvalue, fdr_bh
 from .trimming import check_alignment
+from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches
 
 log = logging.getLogger(__name__)
 
 
-def fit_and_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                    settings: RidgeSettings, groups: Sequence | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-voxel alphas by inner CV on the training rows, refit on all of them, predict x_test."""
-    alphas = np.asarray(settings.alphas)
-    splits = cv_splits(len(x_train), settings.n_inner_folds, settings.folding_type,
-                       settings.chunk_length, settings.seed, groups, key="ridge.n_inner_folds")
-    log.info("alpha search: %d training rows, %d features, %d voxels, %d alphas, %d folds",
-             *x_train.shape, y_train.shape[1], len(alphas), len(splits))
-    scores = cross_validated_scores(x_train, y_train, splits, alphas, settings.singcutoff,
-                                    settings.normalpha, settings.use_corr)
-    voxel_alphas = choose_alphas(scores, alphas, settings.single_alpha)
-    predicted = predict_per_voxel_alpha(x_train, y_train, x_test, voxel_alphas,
-                                        settings.singcutoff, settings.normalpha)
-    return predicted, voxel_alphas
+def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches, n_voxels: int,
+                  settings: RidgeSettings, groups: Sequence | None = None,
+                  working_bytes: int | None = None, weights_out: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-voxel alphas by inner CV on the training rows, refit on all of them; test r and alphas.
 
-
-def normalized(x_train, y_train, x_test, y_test, settings: RidgeSettings):
-    """Apply the optional training-set standardisation of features and targets."""
+    Applies the optional training-set standardisation; responses arrive in voxel batches of
+    `ridge.voxel_batch` (or as many as `working_bytes` holds when unset).
+    """
     if settings.normalize_features:
         x_train, x_test = standardize_with(x_train, x_test)
     if settings.normalize_targets:
-        y_train, y_test = standardize_with(y_train, y_test)
-    return x_train, y_train, x_test, y_test
+        targets = standardized(targets)
+    splits = cv_splits(len(x_train), settings.n_inner_folds, settings.folding_type,
+                       settings.chunk_length, settings.seed, groups, key="ridge.n_inner_folds")
+    device = resolve_device(settings.device, "ridge.device")
+    model = VoxelwiseRidge(x_train, x_test, splits, settings.alphas, settings.singcutoff,
+                           settings.normalpha, settings.use_corr, device)
+    voxel_batch = settings.voxel_batch or auto_voxel_batch(
+        n_voxels, len(x_train) + len(x_test), x_train.shape[1], len(settings.alphas),
+        max(len(held_out) for _, held_out in splits),
+        working_memory_bytes(None) if working_bytes is None else working_bytes)
+    log.info("alpha search: %d training rows, %d features, %d voxels in batches of %d, %d alphas, "
+             "%d folds, device %s", len(x_train), x_train.shape[1], n_voxels, voxel_batch,
+             len(settings.alphas), len(splits), device)
+    return fit_voxel_batches(model, targets, n_voxels, voxel_batch, settings.single_alpha,
+                             weights_out)
 
 
 def significance(r: np.ndarray, n_rows: int, alpha_fdr: float) -> tuple[np.ndarray, ...]:
@@ -51,28 +58,33 @@ def significance(r: np.ndarray, n_rows: int, alpha_fdr: float) -> tuple[np.ndarr
     return p, q, q <= alpha_fdr
 
 
-def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                   y_test: np.ndarray, settings: RidgeSettings,
-                   groups: Sequence | None = None) -> pd.DataFrame:
-    """Fit on the training rows and score the test rows.
-
-    Returns one row per voxel: voxel, r, p, q, significant, alpha.
-    """
-    x_train, y_train, x_test, y_test = normalized(x_train, y_train, x_test, y_test, settings)
-    predicted, voxel_alphas = fit_and_predict(x_train, y_train, x_test, settings, groups)
-    r = column_correlation(predicted, y_test)
+def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
+                     n_voxels: int, settings: RidgeSettings, groups: Sequence | None = None,
+                     **compute) -> pd.DataFrame:
+    """Fit on the training rows, score the test rows: voxel, r, p, q, significant, alpha."""
+    r, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, groups, **compute)
     p, q, significant = significance(r, len(x_test), settings.alpha_fdr)
-    return pd.DataFrame({"voxel": np.arange(len(r)), "r": r, "p": p, "q": q,
+    return pd.DataFrame({"voxel": np.arange(n_voxels), "r": r, "p": p, "q": q,
                          "significant": significant, "alpha": voxel_alphas})
 
 
-def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: RidgeSettings
-                  ) -> pd.DataFrame:
+def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                   y_test: np.ndarray, settings: RidgeSettings,
+                   groups: Sequence | None = None, **compute) -> pd.DataFrame:
+    """`train_test_table` on in-memory responses."""
+    return train_test_table(x_train, x_test, paired(array_columns(y_train), array_columns(y_test)),
+                            y_train.shape[1], settings, groups, **compute)
+
+
+def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, groups: Sequence,
+                    settings: RidgeSettings, working_bytes: int | None = None,
+                    weights_out: np.ndarray | None = None) -> pd.DataFrame:
     """Outer folds over all rows, each fitted as in train/test mode, then combined per voxel.
 
     r and alpha are averaged over outer folds; p-values are combined by Fisher's method and
     BH-corrected; `n_significant_folds` counts the folds where the voxel passed FDR within the
     fold, and `majority_significant` is true when that count is above half the folds.
+    `weights_out`, when given, is (n_outer_folds, n_features, n_voxels).
     """
     groups = np.asarray(groups)
     outer = cv_splits(len(x), settings.n_outer_folds, settings.folding_type, settings.chunk_length,
@@ -81,9 +93,9 @@ def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: Ridg
     for fold, (train, test) in enumerate(outer):
         log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),
                  len(train), len(test))
-        x_train, y_train, x_test, y_test = normalized(x[train], y[train], x[test], y[test], settings)
-        predicted, voxel_alphas = fit_and_predict(x_train, y_train, x_test, settings, groups[train])
-        r = column_correlation(predicted, y_test)
+        r, voxel_alphas = fit_and_score(
+            x[train], x[test], row_split(responses, train, test), n_voxels, settings, groups[train],
+            working_bytes, None if weights_out is None else weights_out[fold])
         p, _, significant = significance(r, len(test), settings.alpha_fdr)
         r_folds.append(r)
         p_folds.append(p)
@@ -93,11 +105,17 @@ def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: Ridg
     q = fdr_bh(p)
     n_significant_folds = np.sum(significant_folds, axis=0)
     return pd.DataFrame({
-        "voxel": np.arange(y.shape[1]), "r": np.mean(r_folds, axis=0), "p": p, "q": q,
+        "voxel": np.arange(n_voxels), "r": np.mean(r_folds, axis=0), "p": p, "q": q,
         "significant": q <= settings.alpha_fdr, "alpha": np.mean(alpha_folds, axis=0),
         "n_significant_folds": n_significant_folds,
         "majority_significant": n_significant_folds >= len(outer) // 2 + 1,
     })
+
+
+def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: RidgeSettings,
+                  **compute) -> pd.DataFrame:
+    """`nested_cv_table` on in-memory responses."""
+    return nested_cv_table(x, array_columns(y), y.shape[1], groups, settings, **compute)
 
 
 def subset_summary(r_subset: np.ndarray, name: str) -> dict:
@@ -131,38 +149,48 @@ def score_summary(voxels: pd.DataFrame) -> dict:
     return summary
 
 
-def stack_prepared(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
+def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                    stories: Sequence[str], split: str, trimming: Mapping, subject: str):
-    """Trim and z-score each story with `split`'s slices, stack them; also each row's story."""
-    xs, ys, groups = [], [], []
+    """Check each story's alignment, trim and z-score its features, stack; also each row's story."""
+    xs, groups = [], []
     for story in stories:
         check_alignment(subject, story, split, len(features[story]), len(responses[story]), trimming)
-        x, y = prepare_story(features[story], responses[story], split, trimming)
-        xs.append(x)
-        ys.append(y)
-        groups.extend([story] * len(x))
-    return np.vstack(xs), np.vstack(ys), np.array(groups)
+        xs.append(prepare_features(features[story], split, trimming))
+        groups.extend([story] * len(xs[-1]))
+    return np.vstack(xs), np.array(groups)
 
 
 def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                 splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
-                subject: str = "?") -> tuple[pd.DataFrame, dict]:
+                subject: str = "?", working_bytes: int | None = None,
+                weights_out: Callable[[tuple[int, ...]], np.ndarray] | None = None
+                ) -> tuple[pd.DataFrame, dict]:
     """Prepare the stories (in the order of `splits`) and fit in the configured mode.
 
     train_test: training and test stories with their own trimming slices. nested_cv: every
-    story with the train_* slices, concatenated, folds over all rows.
+    story with the train_* slices, concatenated, folds over all rows. Responses may be
+    memory-mapped: they are read a voxel batch at a time. `weights_out(shape)`, when given,
+    returns the float32 array that receives the weights.
     """
+    n_voxels = next(iter(responses.values())).shape[1]
     if settings.mode == "nested_cv":
-        x, y, groups = stack_prepared(features, responses, list(splits), "train", trimming, subject)
-        voxels = fit_nested_cv(x, y, groups, settings)
+        stories = list(splits)
+        x, groups = stack_features(features, responses, stories, "train", trimming, subject)
+        weights = None if weights_out is None else weights_out(
+            (settings.n_outer_folds, x.shape[1], n_voxels))
+        voxels = nested_cv_table(x, story_columns(responses, stories, "train", trimming), n_voxels,
+                                 groups, settings, working_bytes, weights)
         rows = {"n_rows": int(len(x))}
     else:
         train = [story for story, split in splits.items() if split == "train"]
         test = [story for story, split in splits.items() if split == "test"]
-        x_train, y_train, groups = stack_prepared(features, responses, train, "train", trimming, subject)
-        x_test, y_test, _ = stack_prepared(features, responses, test, "test", trimming, subject)
-        voxels = fit_train_test(x_train, y_train, x_test, y_test, settings, groups)
-        rows = {"n_train_rows": int(len(x_train)), "n_test_rows": int(len(x_test))}
-        x = x_train
+        x, groups = stack_features(features, responses, train, "train", trimming, subject)
+        x_test, _ = stack_features(features, responses, test, "test", trimming, subject)
+        targets = paired(story_columns(responses, train, "train", trimming),
+                         story_columns(responses, test, "test", trimming))
+        weights = None if weights_out is None else weights_out((x.shape[1], n_voxels))
+        voxels = train_test_table(x, x_test, targets, n_voxels, settings, groups,
+                                  working_bytes=working_bytes, weights_out=weights)
+        rows = {"n_train_rows": int(len(x)), "n_test_rows": int(len(x_test))}
     return voxels, {**score_summary(voxels), **rows, "n_features": int(x.shape[1]),
                     "mode": settings.mode}

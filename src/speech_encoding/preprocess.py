@@ -24,9 +24,20 @@ def zscore_columns(data: np.ndarray) -> np.ndarray:
     return standardize_with(data, data)[0]
 
 
+def prepare_features(features: np.ndarray, split: str, trimming: Mapping) -> np.ndarray:
+    """Trim a story's feature rows for `split`, z-score the columns, zero NaN/inf."""
+    x = np.asarray(features, dtype=np.float64)[trim_slice(trimming, split, "features")]
+    return np.nan_to_num(zscore_columns(x), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def prepare_responses(responses: np.ndarray, split: str, trimming: Mapping,
+                      voxels: slice = slice(None)) -> np.ndarray:
+    """Trim a story's response rows for `split` and z-score the `voxels` columns (float64)."""
+    rows = trim_slice(trimming, split, "targets")
+    return zscore_columns(np.asarray(responses[rows, voxels], dtype=np.float64))
+
+
 def prepare_story(features: np.ndarray, responses: np.ndarray, split: str,
                   trimming: Mapping) -> tuple[np.ndarray, np.ndarray]:
     """Trim features and responses for `split`, z-score both column-wise, zero NaN in features."""
-    x = np.asarray(features, dtype=np.float64)[trim_slice(trimming, split, "features")]
-    y = np.asarray(responses, dtype=np.float64)[trim_slice(trimming, split, "targets")]
-    return np.nan_to_num(zscore_columns(x), nan=0.0, posinf=0.0, neginf=0.0), zscore_columns(y)
+    return prepare_features(features, split, trimming), prepare_responses(responses, split, trimming)

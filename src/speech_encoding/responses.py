@@ -49,22 +49,37 @@ def response_shapes(responses_dir: str | Path, subject: str, stories: list[str])
     return shapes
 
 
-def check_finite(array: np.ndarray, what: str) -> None:
-    """Raise naming `what`, how many values are NaN/inf and where the first few are."""
+def check_finite(array: np.ndarray, what: str, first_row: int = 0) -> None:
+    """Raise naming `what`, how many values are NaN/inf and where the first few are.
+
+    `first_row` is the file row of `array`'s first row, for messages about a block of a file.
+    """
     bad = ~np.isfinite(array)
     count = int(bad.sum())
     if count:
         where = np.argwhere(bad)[:5]
-        places = ", ".join(f"(row {r}, voxel {c})" for r, c in where)
+        places = ", ".join(f"(row {first_row + r}, voxel {c})" for r, c in where)
         raise InputError(f"{what}: {count} NaN/inf value(s), first at {places}")
 
 
+def row_blocks(n_rows: int, row_bytes: int, block_bytes: int = 64 * 2 ** 20) -> list[slice]:
+    """Consecutive row slices of about `block_bytes` each."""
+    step = max(1, block_bytes // max(row_bytes, 1))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
 def load_responses(path: str | Path, subject: str, story: str) -> np.ndarray:
-    """Load one response file as float64, refusing NaN/inf and non-2-D arrays."""
-    data = np.load(path)
+    """Memory-map one response file, refusing non-2-D arrays, non-float data and NaN/inf.
+
+    The file is checked block by block, so neither a float64 copy nor a full-size mask is made;
+    consumers read the columns they need.
+    """
     what = f"subject {subject!r}, story {story!r} ({path})"
+    data = np.load(path, mmap_mode="r")
     if data.ndim != 2:
         raise InputError(f"{what}: must be 2-D (TRs x voxels), got shape {data.shape}")
-    data = data.astype(np.float64)
-    check_finite(data, what)
+    if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):
+        raise InputError(f"{what}: responses must be numbers, got dtype {data.dtype}")
+    for rows in row_blocks(data.shape[0], data.shape[1] * data.itemsize):
+        check_finite(data[rows], what, first_row=rows.start)
     return data

@@ -1,83 +1,116 @@
-"""Ridge regression through the SVD, with per-voxel alphas chosen by cross-validation.
+"""Ridge regression through one eigendecomposition per training matrix, all alphas at once.
 
-Conventions (LeBel/Huth ridge): singular values <= `singcutoff` are dropped; with `normalpha`
-the alphas are multiplied by the largest singular value of the training matrix; the shrinkage of
-singular value s is s / (s**2 + alpha**2).
+Conventions (LeBel/Huth ridge): singular values s of the training matrix X at or below
+`singcutoff` are dropped; with `normalpha` the alphas are multiplied by the largest singular
+value; the shrinkage of singular value s is s / (s**2 + alpha**2), so the weights are
+W = V diag(s / (s^2 + alpha^2)) U^T Y.
+
+The singular values and vectors come from the float64 eigendecomposition of the Gram matrix X^T X
+(p x p) when n >= p, or of the kernel X X^T (n x n) when p > n; components whose eigenvalue is
+numerically zero in that matrix (below n_max * eps * largest) are dropped as well. Both forms are
+written as W = R diag(1 / (s^2 + alpha^2)) C^T Y with (R, C) = (V, X V) or (X^T U, U), which
+needs no division by s. The projection C^T Y is computed once and shared by every alpha; the
+products run in float32 on the tensors' device, scores are returned in float64.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from .stats import column_correlation
+COMPUTE_DTYPE = torch.float32
 
 
 @dataclass(frozen=True)
-class RidgeSVD:
-    """Truncated SVD of a training matrix: x = u @ diag(s) @ vt."""
+class Decomposition:
+    """A training matrix ready for any alpha: W(alpha) = R diag(1/(s^2 + alpha^2)) C^T Y."""
 
-    u: np.ndarray
-    s: np.ndarray
-    vt: np.ndarray
+    weights_basis: torch.Tensor  # R, (n_features, k)
+    targets_basis: torch.Tensor  # C, (n_rows, k)
+    eigenvalues: torch.Tensor  # s^2, (k,), float64, descending
 
-
-def decompose(x: np.ndarray, singcutoff: float) -> RidgeSVD:
-    """Thin SVD of `x`, keeping singular values above `singcutoff`."""
-    u, s, vt = np.linalg.svd(x, full_matrices=False)
-    keep = s > singcutoff
-    return RidgeSVD(u[:, keep], s[keep], vt[keep])
+    @property
+    def largest_singular_value(self) -> float:
+        """s_max, the normalpha scale (1.0 when every component was dropped)."""
+        return float(self.eigenvalues[0].sqrt()) if len(self.eigenvalues) else 1.0
 
 
-def effective_alphas(alphas: np.ndarray, svd: RidgeSVD, normalpha: bool) -> np.ndarray:
+def kept_components(eigenvalues: torch.Tensor, singcutoff: float, size: int) -> torch.Tensor:
+    """Mask of eigenvalues whose singular value exceeds `singcutoff` and the numerical floor."""
+    floor = float(eigenvalues.max().clamp(min=0)) * size * torch.finfo(torch.float64).eps
+    return (eigenvalues > floor) & (eigenvalues.clamp(min=0).sqrt() > singcutoff)
+
+
+def decompose(x: torch.Tensor, singcutoff: float) -> Decomposition:
+    """Decompose a training matrix (n_rows, n_features) through its Gram or kernel matrix."""
+    x64 = x.to(torch.float64)
+    n_rows, n_features = x64.shape
+    primal = n_rows >= n_features
+    eigenvalues, vectors = torch.linalg.eigh(x64.T @ x64 if primal else x64 @ x64.T)
+    eigenvalues, vectors = eigenvalues.flip(0), vectors.flip(1)
+    keep = kept_components(eigenvalues, singcutoff, max(n_rows, n_features))
+    eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
+    weights_basis, targets_basis = (vectors, x64 @ vectors) if primal else (x64.T @ vectors, vectors)
+    return Decomposition(weights_basis.to(COMPUTE_DTYPE), targets_basis.to(COMPUTE_DTYPE),
+                         eigenvalues)
+
+
+def effective_alphas(alphas: np.ndarray, decomposition: Decomposition, normalpha: bool) -> np.ndarray:
     """Alphas as applied: scaled by the largest singular value when `normalpha`."""
-    scale = svd.s[0] if (normalpha and svd.s.size) else 1.0
+    scale = decomposition.largest_singular_value if normalpha else 1.0
     return np.asarray(alphas, dtype=np.float64) * scale
 
 
-def shrinkage(s: np.ndarray, alpha: float) -> np.ndarray:
-    """Per-singular-value factor s / (s^2 + alpha^2)."""
-    return s / (s * s + alpha * alpha)
+def gains(eigenvalues: torch.Tensor, alphas: np.ndarray) -> torch.Tensor:
+    """1 / (s^2 + alpha^2) for every alpha (rows) and component (columns), float32."""
+    squared = torch.as_tensor(np.asarray(alphas, dtype=np.float64) ** 2, device=eigenvalues.device)
+    return (1.0 / (eigenvalues[None, :] + squared[:, None])).to(COMPUTE_DTYPE)
 
 
-def signed_sqrt_r2(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """sign(R^2) * sqrt(|R^2|) per column, R^2 = 1 - SS_res / SS_tot (0 for a constant column)."""
-    ss_res = ((actual - predicted) ** 2).sum(axis=0)
-    ss_tot = ((actual - actual.mean(axis=0)) ** 2).sum(axis=0)
-    r2 = np.divide(ss_tot - ss_res, ss_tot, out=np.zeros_like(ss_tot), where=ss_tot > 0)
-    return np.sign(r2) * np.sqrt(np.abs(r2))
+def project_targets(decomposition: Decomposition, y_train: torch.Tensor) -> torch.Tensor:
+    """C^T Y, (k, n_voxels): the only product of the responses with the training matrix."""
+    return decomposition.targets_basis.T @ y_train
 
 
-def score_columns(predicted: np.ndarray, actual: np.ndarray, use_corr: bool) -> np.ndarray:
-    """Pearson r per column, or signed sqrt(R^2) when not `use_corr`."""
-    return column_correlation(predicted, actual) if use_corr else signed_sqrt_r2(predicted, actual)
+def alpha_scores(out_basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torch.Tensor,
+                 y_out: torch.Tensor, alphas: np.ndarray, use_corr: bool) -> np.ndarray:
+    """Score of every (effective) alpha on every voxel of `y_out`, (n_alphas, n_voxels) float64.
+
+    `out_basis` is X_out R for the rows being predicted. Pearson r when `use_corr`, else
+    sign(R^2) sqrt(|R^2|); 0 where a column is constant.
+    """
+    alpha_gains = gains(eigenvalues, alphas)
+    if use_corr:
+        centred_basis = out_basis - out_basis.mean(dim=0)
+        centred_y = y_out - y_out.mean(dim=0)
+        predictions = (centred_basis[None, :, :] * alpha_gains[:, None, :]) @ projected
+        spread = torch.linalg.vector_norm(predictions, dim=1).double()
+        cross = (alpha_gains @ ((centred_basis.T @ centred_y) * projected)).double()
+        norm = spread * torch.linalg.vector_norm(centred_y, dim=0).double()
+        scores = torch.where(norm > 0, cross / norm.clamp(min=torch.finfo(torch.float64).tiny), 0.0)
+        return scores.clamp(-1.0, 1.0).cpu().numpy()
+    predictions = (out_basis[None, :, :] * alpha_gains[:, None, :]) @ projected
+    residual = torch.linalg.vector_norm(predictions - y_out, dim=1).double() ** 2
+    total = torch.linalg.vector_norm(y_out - y_out.mean(dim=0), dim=0).double() ** 2
+    r2 = torch.where(total > 0, 1.0 - residual / total.clamp(min=torch.finfo(torch.float64).tiny), 0.0)
+    return (r2.sign() * r2.abs().sqrt()).cpu().numpy()
 
 
-def alpha_scores(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-                 alphas: np.ndarray, singcutoff: float, normalpha: bool,
-                 use_corr: bool) -> np.ndarray:
-    """Validation score of every alpha for every voxel, shape (n_alphas, n_voxels)."""
-    svd = decompose(x_train, singcutoff)
-    projected_y = svd.u.T @ y_train
-    projected_x = x_val @ svd.vt.T
-    scores = np.empty((len(alphas), y_train.shape[1]))
-    for i, alpha in enumerate(effective_alphas(alphas, svd, normalpha)):
-        predicted = projected_x @ (shrinkage(svd.s, alpha)[:, None] * projected_y)
-        scores[i] = score_columns(predicted, y_val, use_corr)
-    return scores
+def apply_alphas(basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torch.Tensor,
+                 voxel_alphas: np.ndarray) -> torch.Tensor:
+    """basis diag(1/(s^2 + alpha_v^2)) C^T y_v for each voxel v, one product per distinct alpha.
 
-
-def cross_validated_scores(x: np.ndarray, y: np.ndarray, splits: Sequence[tuple[np.ndarray, np.ndarray]],
-                           alphas: np.ndarray, singcutoff: float, normalpha: bool,
-                           use_corr: bool) -> np.ndarray:
-    """Alpha scores averaged over (train_rows, validation_rows) splits, (n_alphas, n_voxels)."""
-    total = np.zeros((len(alphas), y.shape[1]))
-    for train, held_out in splits:
-        total += alpha_scores(x[train], y[train], x[held_out], y[held_out], alphas,
-                              singcutoff, normalpha, use_corr)
-    return total / len(splits)
+    With basis X_out R this is the prediction of X_out; with R it is the weights.
+    """
+    result = torch.empty((basis.shape[0], projected.shape[1]), dtype=COMPUTE_DTYPE,
+                         device=basis.device)
+    voxel_alphas = np.asarray(voxel_alphas, dtype=np.float64)
+    for alpha in np.unique(voxel_alphas):
+        voxels = torch.as_tensor(np.flatnonzero(voxel_alphas == alpha), device=basis.device)
+        result[:, voxels] = (basis * gains(eigenvalues, np.array([alpha]))) @ projected[:, voxels]
+    return result
 
 
 def choose_alphas(scores: np.ndarray, alphas: np.ndarray, single_alpha: bool) -> np.ndarray:
@@ -88,18 +121,3 @@ def choose_alphas(scores: np.ndarray, alphas: np.ndarray, single_alpha: bool) ->
         best = descending[np.argmax(scores.mean(axis=1)[descending])]
         return np.full(scores.shape[1], alphas[best])
     return alphas[descending[np.argmax(scores[descending], axis=0)]]
-
-
-def predict_per_voxel_alpha(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                            voxel_alphas: np.ndarray, singcutoff: float,
-                            normalpha: bool) -> np.ndarray:
-    """Refit on all training rows with each voxel's alpha and predict `x_test`."""
-    svd = decompose(x_train, singcutoff)
-    projected_x = x_test @ svd.vt.T
-    predicted = np.empty((x_test.shape[0], y_train.shape[1]))
-    for alpha in np.unique(voxel_alphas):
-        voxels = voxel_alphas == alpha
-        applied = effective_alphas(np.array([alpha]), svd, normalpha)[0]
-        coefficients = shrinkage(svd.s, applied)[:, None] * (svd.u.T @ y_train[:, voxels])
-        predicted[:, voxels] = projected_x @ coefficients
-    return predicted

@@ -59,6 +59,9 @@ class RidgeSettings:
     n_outer_folds: int = 5
     normalize_features: bool = False
     normalize_targets: bool = False
+    voxel_batch: int | None = None
+    device: str = "auto"
+    save_weights: bool = False
 
     @classmethod
     def from_config(cls, ridge: Mapping) -> "RidgeSettings":

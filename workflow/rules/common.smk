@@ -8,6 +8,7 @@ from snakemake.utils import min_version, validate
 
 from speech_encoding.demo.dataset import demo_stories, story_names
 from speech_encoding.downsample import METHOD_OPTIONS
+from speech_encoding import memory_budget
 from speech_encoding.errors import InputError
 from speech_encoding.manifest import read_manifest
 from speech_encoding.plan import check_stories, plan_feature_set, plan_subjects
@@ -186,8 +187,23 @@ def subject_responses(wildcards):
 
 
 def fit_memory_mb(wildcards, input):
-    """Memory for a fit: its inputs held in float64, prepared copies, and the solver's working set."""
-    return int(2000 + 6 * input.size_mb)
+    """Memory for a fit: a base, its memory-mapped inputs, and an equal voxel-batch working set."""
+    return memory_budget.fit_memory_mb(input.size_mb)
+
+
+# ridge keys that change how a fit computes or what else it writes, never its results
+RIDGE_COMPUTE_KEYS = ("device", "voxel_batch", "save_weights")
+
+
+def ridge_params():
+    """The ridge settings that decide a fit's results (a change reruns the fits)."""
+    return canonical({k: v for k, v in config["ridge"].items() if k not in RIDGE_COMPUTE_KEYS})
+
+
+def fit_outputs():
+    """A fit's output files: the voxel table and summary, and weights.npy when ridge.save_weights."""
+    names = ["voxels.parquet", "summary.json"] + (["weights.npy"] if config["ridge"]["save_weights"] else [])
+    return {name.split(".")[0]: fit_path("{subject}", "{feature_set}", "{layer}", name) for name in names}
 
 
 def demo_truth():

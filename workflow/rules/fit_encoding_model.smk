@@ -1,4 +1,5 @@
-# Per subject x feature set x layer: ridge with per-voxel alphas by inner CV, scored on test stories.
+# Per subject x feature set x layer: ridge with per-voxel alphas by inner CV, scored on test stories;
+# responses are memory-mapped and fitted in voxel batches sized to the job's mem_mb.
 
 
 rule fit_encoding_model:
@@ -6,13 +7,14 @@ rule fit_encoding_model:
         features=delayed_features,
         responses=subject_responses,
     output:
-        voxels=f"{RESULTS}/fits/{{subject}}/{{feature_set}}/layer{{layer}}/voxels.parquet",
-        summary=f"{RESULTS}/fits/{{subject}}/{{feature_set}}/layer{{layer}}/summary.json",
+        **fit_outputs(),
     params:
         stories=list(STORIES),
         splits=[story.split for story in STORIES.values()],
         trimming=canonical(config["trimming"]),
-        ridge=canonical(config["ridge"]),
+        ridge=ridge_params(),
+        device=config["ridge"]["device"],
+        voxel_batch=config["ridge"]["voxel_batch"],
     log:
         f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
     benchmark:
@@ -21,6 +23,7 @@ rule fit_encoding_model:
     resources:
         mem_mb=fit_memory_mb,
         runtime=120,
+        gpu=int(config["ridge"]["device"] == "cuda"),
     conda:
         "../../envs/speech_encoding.yaml"
     script:

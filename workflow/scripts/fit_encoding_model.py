@@ -1,23 +1,34 @@
 """Fit one subject x feature set x layer encoding model and score it on the test stories."""
 
 import logging
+from contextlib import ExitStack
 
 import numpy as np
+import torch
 
 from speech_encoding.atomic_io import save_json, save_parquet
 from speech_encoding.encoding_model import fit_stories
+from speech_encoding.memory_budget import working_memory_bytes
 from speech_encoding.responses import load_responses
 from speech_encoding.run_logging import log_to_file
 from speech_encoding.settings import RidgeSettings
+from speech_encoding.weights_file import weights_writer
 
 log_to_file(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
+settings = RidgeSettings.from_config({**snakemake.params.ridge, "device": snakemake.params.device,
+                                      "voxel_batch": snakemake.params.voxel_batch})
+logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}
 features = {story: np.load(path) for story, path in zip(stories, snakemake.input.features)}
-voxels, summary = fit_stories(features, responses, dict(zip(stories, snakemake.params.splits)),
-                              snakemake.params.trimming,
-                              RidgeSettings.from_config(snakemake.params.ridge), subject)
+with ExitStack() as stack:
+    weights = (stack.enter_context(weights_writer(snakemake.output.weights))
+               if "weights" in snakemake.output.keys() else None)
+    voxels, summary = fit_stories(features, responses, dict(zip(stories, snakemake.params.splits)),
+                                  snakemake.params.trimming, settings, subject,
+                                  working_memory_bytes(snakemake.resources.mem_mb), weights)
 logging.info("summary: %s", summary)
 save_parquet(snakemake.output.voxels, voxels)
 save_json(snakemake.output.summary, summary)
