@@ -51,10 +51,10 @@ def decompose(x: torch.Tensor, singcutoff: float) -> Decomposition:
     eigenvalues, vectors = torch.linalg.eigh(x64.T @ x64 if primal else x64 @ x64.T)
     eigenvalues, vectors = eigenvalues.flip(0), vectors.flip(1)
     keep = kept_components(eigenvalues, singcutoff, max(n_rows, n_features))
-    eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
-    weights_basis, targets_basis = (vectors, x64 @ vectors) if primal else (x64.T @ vectors, vectors)
-    return Decomposition(weights_basis.to(COMPUTE_DTYPE), targets_basis.to(COMPUTE_DTYPE),
-                         eigenvalues)
+    eigenvalues, vectors = eigenvalues[keep], vectors[:, keep].to(COMPUTE_DTYPE)
+    x32 = x.to(COMPUTE_DTYPE)
+    weights_basis, targets_basis = (vectors, x32 @ vectors) if primal else (x32.T @ vectors, vectors)
+    return Decomposition(weights_basis, targets_basis, eigenvalues)
 
 
 def effective_alphas(alphas: np.ndarray, decomposition: Decomposition, normalpha: bool) -> np.ndarray:
