@@ -129,7 +129,7 @@ def tr_times_input(wildcards):
 
 
 def fit_path(subject, feature_set, layer, name):
-    """A file of one fit: voxels.parquet or summary.json."""
+    """A file of one fit: voxels.parquet, summary.json or weights.npy."""
     return f"{RESULTS}/fits/{subject}/{feature_set}/layer{layer}/{name}"
 
 
@@ -144,14 +144,15 @@ def all_fits():
 
 
 def summary_outputs():
-    """The final targets."""
+    """The final targets (every fit's weights.npy too, when ridge.save_weights)."""
+    weights = [fit_path(*fit, "weights.npy") for fit in all_fits()] if config["ridge"]["save_weights"] else []
     return [
         f"{RESULTS}/summary.parquet",
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/plots/median_r_by_layer.png",
         f"{RESULTS}/plots/r_histograms.png",
         f"{RESULTS}/plots/best_layer.png",
-    ]
+    ] + weights
 
 
 def demo_settings():
@@ -191,7 +192,8 @@ def fit_memory_mb(wildcards, input):
     return memory_budget.fit_memory_mb(input.size_mb)
 
 
-# ridge keys that change how a fit computes or what else it writes, never its results
+# ridge keys that change how a fit computes or what else it writes, never its results: not params
+# (a params change reruns a job); the fit script reads device and voxel_batch from the config
 RIDGE_COMPUTE_KEYS = ("device", "voxel_batch", "save_weights")
 
 

@@ -13,8 +13,6 @@ rule fit_encoding_model:
         splits=[story.split for story in STORIES.values()],
         trimming=canonical(config["trimming"]),
         ridge=ridge_params(),
-        device=config["ridge"]["device"],
-        voxel_batch=config["ridge"]["voxel_batch"],
     log:
         f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
     benchmark:

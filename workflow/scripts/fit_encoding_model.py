@@ -17,8 +17,9 @@ from speech_encoding.weights_file import weights_writer
 log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
-settings = RidgeSettings.from_config({**snakemake.params.ridge, "device": snakemake.params.device,
-                                      "voxel_batch": snakemake.params.voxel_batch})
+# device and voxel_batch come from the config, not params: a params change would rerun the fit
+compute = {key: snakemake.config["ridge"][key] for key in ("device", "voxel_batch")}
+settings = RidgeSettings.from_config({**snakemake.params.ridge, **compute})
 logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}
