@@ -34,11 +34,12 @@ CONFIG = {**TINY_DEMO,
 THREADS = ("--max-threads", "1")
 
 # The profile as a user runs it; the command line adds only what this test node needs: it has no
-# accounting (no account to charge, job status from squeue instead of sacct), no GPU, and its
-# jobs take seconds, so the first status check comes after 15 s rather than 40 s.
+# accounting (no account to charge, job status from squeue instead of sacct), no GPU, 2 CPUs, and
+# its jobs take seconds, so status checks start 10 s apart rather than 40 s (the plugin adds 10 s
+# after each check that finds no job finished).
 ON_CLUSTER = ("--profile", str(REPO / "profiles" / "slurm"), "--slurm-no-account",
               "--slurm-status-command", "squeue", "--set-resources", "extract_features:gpu=0",
-              "--slurm-init-seconds-before-status-checks", "5", *THREADS)
+              "--slurm-init-seconds-before-status-checks", "10", *THREADS)
 
 LOCAL_RULES = {"summarize", "all"}
 SUMMARY_OUTPUTS = ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
@@ -54,8 +55,11 @@ def slurm_problem() -> str | None:
         return "snakemake-executor-plugin-slurm is not installed (pip install -e '.[slurm]')"
     if shutil.which("sinfo") is None:
         return "no SLURM on this machine (sinfo not found); see tests/cluster/local_slurm.sh"
-    result = subprocess.run(["sinfo", "--noheader", "--Node", "--format=%T"],
-                            capture_output=True, text=True, timeout=60)
+    try:
+        result = subprocess.run(["sinfo", "--noheader", "--Node", "--format=%T"],
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "SLURM does not respond (sinfo timed out)"
     states = result.stdout.split()
     if result.returncode != 0 or not set(states) & {"idle", "mixed"}:
         return f"SLURM does not respond or has no free node: {result.stderr.strip() or states}"
@@ -119,6 +123,8 @@ def break_and_fix_a_fit(workdir: Path) -> Failure:
 
 @dataclass
 class Runs:
+    """The cluster run's folder and result, the local run's folder, and the failure's record."""
+
     cluster: Path
     result: subprocess.CompletedProcess
     local: Path
