@@ -185,7 +185,8 @@ def test_a_job_failing_on_the_cluster_fails_the_run_naming_its_log(runs):
     failure = runs.failure
     assert failure.failed.returncode != 0
     assert FIT_LOG in failure.failed.stdout + failure.failed.stderr
-    assert re.findall(r"SLURM_JOB_ID=(\d+)", failure.failed_log) == submitted_job_ids(failure.failed)
+    job_ids = re.findall(r"SLURM_JOB_ID=(\d+)", failure.failed_log)
+    assert job_ids == submitted_job_ids(failure.failed)
     assert "story 'story01'" in failure.failed_log
     assert "1 NaN/inf value(s), first at (row 3, voxel 7)" in failure.failed_log
     assert failure.left_in_fit_folder == []

@@ -2,10 +2,10 @@
 # A one-node SLURM cluster on this machine (controller and node on 127.0.0.1), for the cluster tests
 # (tests/test_cluster.py) and CI. Debian or Ubuntu, run as root; needs no systemd.
 #
-#   tests/cluster/local_slurm.sh start    install slurm-wlm and munge if missing, write the config,
-#                                         start munged, slurmctld and slurmd, wait until the node is idle
-#   tests/cluster/local_slurm.sh stop     cancel any job left, then stop exactly the daemons start started
-#   tests/cluster/local_slurm.sh status   the daemons' pids and the node's state; fails if one is stopped
+#   local_slurm.sh start    install slurm-wlm and munge if missing, write the config, start
+#                           munged, slurmctld and slurmd, and wait until the node is idle
+#   local_slurm.sh stop     cancel any job left, then stop exactly the daemons start started
+#   local_slurm.sh status   the daemons' pids and the node's state; fails if one is stopped
 #
 # Both start and stop may be repeated. start records each daemon's pid in
 # $STATE/<daemon>.started.pid, and stop signals only those pids (while they still run that daemon),
@@ -28,10 +28,15 @@ require_root() {
     [[ $(id -u) == 0 ]] || die "$1 needs root (apt-get, /etc/slurm, daemons run as root and munge)"
 }
 
+installed() {
+    local tool
+    for tool in slurmctld slurmd sinfo munged; do
+        command -v "$tool" >/dev/null || return 1
+    done
+}
+
 install_packages() {
-    if command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null; then
-        return
-    fi
+    installed && return
     export DEBIAN_FRONTEND=noninteractive
     # The package lists may be missing or stale on a fresh machine: update only when needed.
     apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" ||
@@ -114,7 +119,7 @@ wait_until_idle() {
     until [[ $(node_state) =~ ^(idle|mixed|allocated)$ ]]; do
         if ((SECONDS > deadline)); then
             tail -n 20 "$STATE"/*.out "$STATE"/*.log >&2 || true
-            die "the node is not idle after ${TIMEOUT}s (state: '$(node_state)'); logs above, then: $0 stop"
+            die "node not idle after ${TIMEOUT}s (state '$(node_state)'); logs above; then: $0 stop"
         fi
         sleep 0.5
     done
