@@ -3,7 +3,6 @@ destroy earlier results."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -18,14 +17,7 @@ import soundfile
 
 from conftest import REPO, TINY_DEMO, validated, write_config
 from speech_encoding.demo.dataset import write_demo_dataset
-from workflow_runner import run_ok, snakemake
-
-
-def digests(results) -> dict[str, str]:
-    """sha256 of every .npy, .parquet and .json output (logs and benchmarks excluded)."""
-    return {str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(results.rglob("*"))
-            if p.suffix in (".npy", ".parquet", ".json") and "benchmarks" not in p.parts}
+from workflow_runner import digests, run_ok, snakemake
 
 
 def start(workdir, *args) -> subprocess.Popen:

@@ -13,11 +13,26 @@ def readme() -> str:
     return (REPO / "README.md").read_text()
 
 
+def ci_lines() -> list[str]:
+    return [line for line in (REPO / ".ci" / "run").read_text().splitlines()
+            if line and not line.startswith("#")]
+
+
 def test_ci_runs_exactly_the_readme_test_command():
-    ci_commands = [line for line in (REPO / ".ci" / "run").read_text().splitlines()
-                   if line and not line.startswith("#") and not line.startswith(("set ", "cd ", "rm "))]
+    setup = ("set ", "cd ", "rm ", "trap ", "export ", "tests/cluster/")
+    ci_commands = [line for line in ci_lines() if not line.startswith(setup)]
     assert len(ci_commands) == 1
     assert f"```bash\n{ci_commands[0]}\n```" in readme()
+
+
+def test_ci_runs_the_tests_with_a_local_slurm_cluster_it_always_stops():
+    lines = ci_lines()
+    test_command = next(line for line in lines if "python -m pytest" in line)
+    order = [lines.index(line) for line in ("trap 'tests/cluster/local_slurm.sh stop' EXIT",
+                                            "tests/cluster/local_slurm.sh start",
+                                            "export SPEECH_ENCODING_CLUSTER_TESTS=required",
+                                            test_command)]
+    assert order == sorted(order)
 
 
 def schema_keys(schema: dict, prefix: str = "") -> set[str]:

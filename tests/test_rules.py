@@ -1,8 +1,11 @@
-"""Every rule says what its job needs: log, benchmark, threads, resources, conda env."""
+"""Every rule says what its job needs (log, benchmark, threads, resources, conda env), logs through
+the same helper, and the workflow stays quick to start."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -36,3 +39,23 @@ def test_rule_declares_what_its_job_needs(name, block):
     conda = re.search(r'conda:\s*"([^"]+)"', block).group(1)
     assert (REPO / "workflow" / "rules" / conda).resolve().is_file(), conda
 
+
+
+def test_every_script_logs_through_log_to_file():
+    """log_to_file is what records a job's SLURM_JOB_ID (tests/test_cluster.py checks it live)."""
+    for name, block in rule_blocks().items():
+        script = re.search(r'script:\s*"([^"]+)"', block).group(1)
+        text = (REPO / "workflow" / "rules" / script).read_text()
+        assert "log_to_file(snakemake.log[0])" in text, name
+
+
+def test_planning_imports_no_heavy_module():
+    """Every snakemake start imports what common.smk imports, and a SLURM job starts snakemake
+    twice: scipy.signal, resampy (numba) and torch are imported only by the jobs that use them."""
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    modules = re.findall(r"^from (speech_encoding[\w.]*) import", common, re.M)
+    code = f"import sys, {', '.join(modules)}; print(*sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert len(modules) >= 5
+    assert not {"scipy.signal", "resampy", "numba", "torch", "transformers"} & set(loaded)

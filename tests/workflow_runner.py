@@ -1,7 +1,8 @@
-"""Running the repository's workflow from tests, and reading what a dry run plans."""
+"""Running the repository's workflow from tests, and reading what a run planned and wrote."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,10 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
             break
         counts[parts[0]] = int(parts[1])
     return counts
+
+
+def digests(results: Path) -> dict[str, str]:
+    """sha256 of every .npy, .parquet and .json output (logs and benchmarks excluded)."""
+    return {str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(results.rglob("*"))
+            if p.suffix in (".npy", ".parquet", ".json") and "benchmarks" not in p.parts}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import resampy
 import soundfile
 
 from .atomic_io import atomic_path
@@ -72,6 +71,8 @@ def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
 
 def resample(audio: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
     """Resample to `target_rate` (unchanged when the rates are equal)."""
+    import resampy  # here, not at the top: its numba import would slow every snakemake start
+
     if rate == target_rate:
         return audio.astype(np.float32)
     return resampy.resample(audio, rate, target_rate, axis=0).astype(np.float32)

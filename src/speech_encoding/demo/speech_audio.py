@@ -1,9 +1,12 @@
-"""Speech-like audio: voiced syllables with pitch contours and formants, noise bursts, pauses."""
+"""Speech-like audio: voiced syllables with pitch contours and formants, noise bursts, pauses.
+
+scipy.signal is imported inside the functions that use it: the Snakefile imports this package to
+plan every run, and scipy.signal would add about a second to each snakemake start, which every
+SLURM job pays twice."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 # First three formants (Hz) of a few vowels, roughly: /a/, /i/, /u/, /e/, /o/.
 VOWEL_FORMANTS = np.array([[730, 1090, 2440], [270, 2290, 3010], [300, 870, 2240],
@@ -27,6 +30,8 @@ def _resonator(freq: float, bandwidth: float, rate: int) -> tuple[np.ndarray, np
 
 def voiced_syllable(duration: float, rate: int, rng: np.random.Generator) -> np.ndarray:
     """A glottal pulse train with a gliding pitch, shaped by three formant resonators."""
+    from scipy import signal
+
     n = int(duration * rate)
     f0 = np.linspace(rng.uniform(90, 260), rng.uniform(90, 260), n)
     phase = np.cumsum(f0 / rate)
@@ -41,6 +46,8 @@ def voiced_syllable(duration: float, rate: int, rng: np.random.Generator) -> np.
 
 def noise_burst(duration: float, rate: int, rng: np.random.Generator) -> np.ndarray:
     """Band-passed noise, like a fricative or a plosive release."""
+    from scipy import signal
+
     n = int(duration * rate)
     low = rng.uniform(1500, 3500)
     high = min(low * rng.uniform(1.5, 2.5), 0.45 * rate)
@@ -73,6 +80,8 @@ def speech_like_audio(duration: float, rate: int, rng: np.random.Generator) -> n
 def band_envelopes(audio: np.ndarray, rate: int, band_edges: list[float],
                    frame_s: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
     """Log energy per frequency band on frames of `frame_s`: (frames x bands) and frame times."""
+    from scipy import signal
+
     nperseg = int(frame_s * rate)
     freqs, times, spectrum = signal.stft(audio, fs=rate, nperseg=nperseg, noverlap=0,
                                          boundary=None, padded=False)
