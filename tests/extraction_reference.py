@@ -37,8 +37,10 @@ def truncated_whisper_encoder(encoder, n_positions: int):
 
 def reference_loop(extractor, encoder, is_whisper: bool, audio: np.ndarray, rate: int,
                    chunk_size: float, context_size: float, pool: str,
-                   whisper_padding: str = "pad30") -> tuple[list[np.ndarray], np.ndarray]:
-    """Per layer a (windows x dims) array, and the window end times in seconds."""
+                   whisper_padding: str = "pad30",
+                   device: str = "cpu") -> tuple[list[np.ndarray], np.ndarray]:
+    """Per layer a (windows x dims) array, and the window end times in seconds (the encoder
+    must already be on `device`)."""
     chunk, context = round(chunk_size * rate), round(context_size * rate)
     layers, times, short = None, [], None
     i = 0
@@ -56,15 +58,16 @@ def reference_loop(extractor, encoder, is_whisper: bool, audio: np.ndarray, rate
                                return_tensors="pt")["input_features"]
             if inputs.shape[-1] % 2:
                 raise ValueError("the reference needs an even number of log-mel frames per window")
-            short = short or truncated_whisper_encoder(encoder, inputs.shape[-1] // 2)
+            if short is None:
+                short = truncated_whisper_encoder(encoder, inputs.shape[-1] // 2).to(device)
             model = short
         with torch.no_grad():
-            hidden = model(inputs, output_hidden_states=True).hidden_states
+            hidden = model(inputs.to(device), output_hidden_states=True).hidden_states
         if layers is None:
             layers = [[] for _ in range(len(hidden) - 1)]
         for layer in range(len(hidden) - 1):
             frames = hidden[layer + 1][0]
-            layers[layer].append((frames[-1] if pool == "last" else frames.mean(dim=0)).numpy())
+            layers[layer].append((frames[-1] if pool == "last" else frames.mean(dim=0)).cpu().numpy())
         times.append(end / rate)
         i += 1
     return [np.stack(rows) for rows in layers], np.array(times)

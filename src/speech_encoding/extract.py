@@ -16,7 +16,6 @@ from tqdm import tqdm
 from .errors import InputError
 from .feature_files import SAVE_DTYPES, write_feature_folder
 from .speech_model import SpeechEncoder, load_encoder, resolve_device, resolve_dtype
-from .whisper_encoder import whisper_block_outputs
 from .windows import window_ends, window_length
 
 log = logging.getLogger(__name__)
@@ -68,8 +67,8 @@ def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
 
 def layer_outputs(encoder: SpeechEncoder, inputs: torch.Tensor) -> Iterable[torch.Tensor]:
     """hidden_states[1:] of one forward pass: the output of every transformer block."""
-    if encoder.family == "whisper":
-        return whisper_block_outputs(encoder.model, inputs)
+    if encoder.whisper_blocks is not None:
+        return encoder.whisper_blocks.outputs(inputs)
     return encoder.model(input_values=inputs, output_hidden_states=True).hidden_states[1:]
 
 
@@ -169,7 +168,8 @@ def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, ch
             "chunk_size": chunk_size, "context_size": context_size, "pool": pool,
             "sample_rate": rate, "extraction": extraction, "device": device,
             "batch_size": batch_size, "threads": threads,
-            "attn_implementation": getattr(encoder.model.config, "_attn_implementation", None),
+            "attn_implementation": ("fused-qkv sdpa" if encoder.family == "whisper" else
+                                    getattr(encoder.model.config, "_attn_implementation", None)),
             "versions": library_versions()}
     write_feature_folder(out_dir, layers, times, meta, save_dtype)
     return meta

@@ -12,6 +12,7 @@ from transformers import AutoFeatureExtractor, AutoModel
 
 from .errors import InputError
 from .model_config import layer_count, load_config, model_family
+from .whisper_encoder import WhisperBlocks
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class SpeechEncoder:
     device: str = "cpu"
     dtype: torch.dtype = torch.float32
     config_sha256: str | None = None
+    whisper_blocks: WhisperBlocks | None = None  # Whisper only: the encoder run block by block
 
 
 def load_encoder(model: str, device: str, dtype: str = "float32") -> SpeechEncoder:
@@ -43,12 +45,12 @@ def load_encoder(model: str, device: str, dtype: str = "float32") -> SpeechEncod
         network = network.get_encoder()
     feature_extractor = AutoFeatureExtractor.from_pretrained(model, local_files_only=True)
     network.to(device=device, dtype=torch_dtype).eval()
-    log.info("model %s: attention implementation %s, %s on %s", model,
-             getattr(network.config, "_attn_implementation", "?"), dtype, device)
+    log.info("model %s (%s) in %s on %s", model, family, dtype, device)
     return SpeechEncoder(name=model, family=family, model=network,
                          feature_extractor=feature_extractor, n_layers=layer_count(config),
                          revision=getattr(config, "_commit_hash", None), device=device,
-                         dtype=torch_dtype, config_sha256=config_sha256(model))
+                         dtype=torch_dtype, config_sha256=config_sha256(model),
+                         whisper_blocks=WhisperBlocks(network) if family == "whisper" else None)
 
 
 def resolve_device(device: str) -> str:

@@ -1,9 +1,11 @@
-"""A Whisper encoder run block by block, on log-mel input of any length its positions cover.
+"""A Whisper encoder's own weights run on log-mel input of any length its positions cover.
 
-Hugging Face's WhisperEncoder.forward only accepts exactly 30 s of log-mel frames. This runs the
-same submodules (convolutions, positional table, transformer blocks, final layer norm) on however
-many frames it is given, using the first positions of the table, and returns what
-`hidden_states[1:]` holds: each block's output, the last one after the final layer norm.
+Hugging Face's WhisperEncoder.forward only accepts exactly 30 s of log-mel frames. This computes
+the same network from the encoder's modules and weights (convolutions, the first rows of the
+positional table, pre-norm transformer blocks, final layer norm) on however many frames it is
+given, and yields what `hidden_states[1:]` holds: each block's output, the last one after the
+final layer norm. Q, K and V are one fused projection, and attention is PyTorch's
+scaled_dot_product_attention on strided views, which avoids the per-layer transposed copies.
 """
 
 from __future__ import annotations
@@ -32,10 +34,48 @@ def embed_frames(encoder: torch.nn.Module, features: torch.Tensor) -> torch.Tens
     return convolved + encoder.embed_positions.weight[:n_positions]
 
 
-def whisper_block_outputs(encoder: torch.nn.Module, features: torch.Tensor) -> Iterator[torch.Tensor]:
-    """Each transformer block's output in turn (the last after the final layer norm)."""
-    hidden = embed_frames(encoder, features)
-    last = len(encoder.layers) - 1
-    for index, block in enumerate(encoder.layers):
-        hidden = block(hidden, None)
-        yield encoder.layer_norm(hidden) if index == last else hidden
+def fused_qkv(attention: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """One (3 d, d) weight and (3 d) bias for the Q, K and V projections (K has no bias)."""
+    projections = (attention.q_proj, attention.k_proj, attention.v_proj)
+    weight = torch.cat([p.weight for p in projections])
+    bias = torch.cat([p.bias if p.bias is not None else torch.zeros_like(p.weight[:, 0])
+                      for p in projections])
+    return weight, bias
+
+
+class WhisperBlocks:
+    """A Whisper encoder prepared to run block by block (fused QKV weights built once)."""
+
+    def __init__(self, encoder: torch.nn.Module):
+        self.encoder = encoder
+        with torch.no_grad():
+            self.qkv = [fused_qkv(block.self_attn) for block in encoder.layers]
+
+    def self_attention(self, index: int, normed: torch.Tensor) -> torch.Tensor:
+        """Multi-head self-attention of block `index` on its layer-normed input."""
+        attention = self.encoder.layers[index].self_attn
+        batch, length, width = normed.shape
+        heads = attention.num_heads
+        qkv = functional.linear(normed, *self.qkv[index])
+        query, key, value = qkv.view(batch, length, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+        mixed = functional.scaled_dot_product_attention(query, key, value, scale=attention.scaling)
+        return attention.out_proj(mixed.transpose(1, 2).reshape(batch, length, width))
+
+    def block(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
+        """One pre-norm transformer block: attention and feed-forward, each with a residual."""
+        layer = self.encoder.layers[index]
+        hidden = self.self_attention(index, layer.self_attn_layer_norm(hidden)).add_(hidden)
+        expanded = layer.activation_fn(layer.fc1(layer.final_layer_norm(hidden)))
+        hidden = layer.fc2(expanded).add_(hidden)
+        if hidden.dtype == torch.float16:  # as Hugging Face does, keep float16 finite
+            limit = torch.finfo(torch.float16).max - 1000
+            hidden = hidden.clamp(-limit, limit)
+        return hidden
+
+    def outputs(self, features: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Each transformer block's output in turn (the last after the final layer norm)."""
+        hidden = embed_frames(self.encoder, features)
+        last = len(self.encoder.layers) - 1
+        for index in range(last + 1):
+            hidden = self.block(index, hidden)
+            yield self.encoder.layer_norm(hidden) if index == last else hidden

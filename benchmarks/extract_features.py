@@ -1,0 +1,161 @@
+"""Benchmark of the extract_features stage against the plain reference loop, on CPU or GPU.
+
+Builds a random-weight Whisper with whisper-tiny's encoder shape in a temporary folder, makes
+speech-like demo audio, and times the stage (batched, `speech_encoding.extract.extract_story`) and
+the reference loop (tests/extraction_reference.py: one window at a time through the Hugging Face
+feature extractor and encoder) on the same audio. Prints windows/s, their ratio, the largest
+absolute difference of the features, and the stage's achieved GFLOP/s against a measured matmul
+peak. Run from the repository root:
+
+    python benchmarks/extract_features.py [--duration 60] [--chunk 1.0] [--context 16.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from extraction_reference import load_reference, reference_loop  # noqa: E402
+from speech_encoding.demo.model import write_demo_model  # noqa: E402
+from speech_encoding.demo.speech_audio import speech_like_audio  # noqa: E402
+from speech_encoding.extract import extract_story  # noqa: E402
+from speech_encoding.speech_model import load_encoder  # noqa: E402
+
+RATE = 16000
+HOP = 160  # Whisper's log-mel hop (10 ms)
+WHISPER_TINY = {"seed": 0, "num_mel_bins": 80, "d_model": 384, "encoder_layers": 4,
+                "attention_heads": 6, "ffn_dim": 1536}
+
+
+def window_gflop(mel_frames: int, spec: dict = WHISPER_TINY) -> float:
+    """Multiply-add FLOPs (2 per MAC) of one Whisper encoder pass over `mel_frames` frames."""
+    d, ffn, mels = spec["d_model"], spec["ffn_dim"], spec["num_mel_bins"]
+    positions = math.ceil(mel_frames / 2)
+    convs = 2 * mel_frames * mels * d * 3 + 2 * positions * d * d * 3
+    projections = 4 * 2 * positions * d * d  # Q, K, V, output
+    attention = 2 * 2 * positions * positions * d  # Q K^T and A V over all heads
+    feed_forward = 2 * 2 * positions * d * ffn
+    return (convs + spec["encoder_layers"] * (projections + attention + feed_forward)) / 1e9
+
+
+def matmul_peak(device: str, size: int = 4096, repeats: int = 10) -> float:
+    """Best float32 GFLOP/s of a square matmul (the machine's practical peak)."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    best = 0.0
+    for _ in range(repeats):
+        sync(device)
+        start = time.perf_counter()
+        a @ b
+        sync(device)
+        best = max(best, 2 * size ** 3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(function, device: str):
+    """(result, seconds) of one call."""
+    sync(device)
+    start = time.perf_counter()
+    result = function()
+    sync(device)
+    return result, time.perf_counter() - start
+
+
+def max_difference(features: list[np.ndarray], expected: list[np.ndarray]) -> float:
+    return max(float(np.abs(f - e).max()) for f, e in zip(features, expected))
+
+
+def run_stage(model_dir, audio, args, padding, dtype="float32"):
+    encoder = load_encoder(model_dir, args.device, dtype)
+    warm = audio[:round((args.context + args.chunk) * RATE)]
+    extract_story(warm, RATE, encoder, args.chunk, args.context, args.pool, args.batch_size,
+                  "warm-up", padding)
+    return timed(lambda: extract_story(audio, RATE, encoder, args.chunk, args.context, args.pool,
+                                       args.batch_size, "benchmark", padding), args.device)
+
+
+def run_reference(model_dir, audio, args, padding):
+    extractor, encoder, is_whisper = load_reference(model_dir)
+    encoder.to(args.device)
+    options = (RATE, args.chunk, args.context, args.pool, padding, args.device)
+    reference_loop(extractor, encoder, is_whisper, audio[:round(args.context * RATE)], *options)
+    return timed(lambda: reference_loop(extractor, encoder, is_whisper, audio, *options),
+                 args.device)
+
+
+def report(label: str, windows: int, seconds: float, gflop: float | None = None,
+           peak: float | None = None) -> float:
+    rate = windows / seconds
+    line = f"{label:<34} {windows} windows in {seconds:7.2f} s = {rate:7.2f} windows/s"
+    if gflop is not None:
+        achieved = gflop * windows / seconds
+        line += f", {achieved:6.1f} GFLOP/s ({100 * achieved / peak:4.1f}% of peak)"
+    print(line, flush=True)
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of audio")
+    parser.add_argument("--chunk", type=float, default=1.0, help="chunk_size, seconds")
+    parser.add_argument("--context", type=float, default=16.0, help="context_size, seconds")
+    parser.add_argument("--pool", default="last", choices=["last", "mean"])
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                        help="compute dtype of an extra stage run (GPU: float16/bfloat16)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {args.threads} threads, device {args.device}; "
+          f"{args.duration} s of audio, context {args.context} s, chunk {args.chunk} s, "
+          f"pool {args.pool}, batch size {args.batch_size}", flush=True)
+    audio = speech_like_audio(args.duration, RATE, np.random.default_rng(0)).astype(np.float32)
+    peak = matmul_peak(args.device)
+    print(f"float32 matmul peak (4096^3, best of 10): {peak:.1f} GFLOP/s", flush=True)
+    with tempfile.TemporaryDirectory() as model_dir:
+        write_demo_model(WHISPER_TINY, model_dir)
+        window = round(args.context * RATE)
+        pad30_gflop, own_gflop = window_gflop(30 * RATE // HOP), window_gflop(window // HOP)
+        print(f"model: random Whisper, whisper-tiny encoder shape {WHISPER_TINY}; "
+              f"{pad30_gflop:.2f} GFLOP per window padded to 30 s, {own_gflop:.2f} unpadded")
+
+        (expected, times), ref_seconds = run_reference(model_dir, audio, args, "pad30")
+        n = len(times)
+        ref_rate = report("reference loop (pad30, batch 1)", n, ref_seconds, pad30_gflop, peak)
+        (features, _), seconds = run_stage(model_dir, audio, args, "pad30")
+        rate = report("stage (pad30)", n, seconds, pad30_gflop, peak)
+        print(f"  pad30: stage / reference = {rate / ref_rate:.2f}x (target >= 1.0), "
+              f"{100 * pad30_gflop * rate / peak:.1f}% of matmul peak (target >= 60%), "
+              f"max |stage - reference| = {max_difference(features, expected):.2e}")
+
+        (expected_none, _), none_ref_seconds = run_reference(model_dir, audio, args, "none")
+        report("reference loop (none, batch 1)", n, none_ref_seconds, own_gflop, peak)
+        (features_none, _), none_seconds = run_stage(model_dir, audio, args, "none")
+        none_rate = report("stage (none)", n, none_seconds, own_gflop, peak)
+        print(f"  none: stage / pad30 reference loop = {none_rate / ref_rate:.2f}x (target >= 1.8), "
+              f"stage / none reference loop = {none_rate * none_ref_seconds / n:.2f}x, "
+              f"max |stage - none reference| = {max_difference(features_none, expected_none):.2e}")
+
+        if args.dtype != "float32":
+            (low, _), low_seconds = run_stage(model_dir, audio, args, "pad30", args.dtype)
+            low_rate = report(f"stage (pad30, {args.dtype})", n, low_seconds, pad30_gflop, peak)
+            print(f"  {args.dtype}: stage / reference = {low_rate / ref_rate:.2f}x, "
+                  f"max |stage - float32 reference| = {max_difference(low, expected):.2e}")
+
+
+if __name__ == "__main__":
+    main()
