@@ -20,11 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+os.environ.setdefault("TQDM_DISABLE", "1")  # before tqdm is imported: no progress bars here
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-os.environ.setdefault("TQDM_DISABLE", "1")  # the stage's progress bars would clutter the table
 
 from extraction_reference import load_reference, reference_loop  # noqa: E402
 from speech_encoding.demo.model import write_demo_model  # noqa: E402

@@ -15,8 +15,8 @@ import torch
 
 from extraction_reference import load_reference, reference_features
 from speech_encoding.errors import InputError
-from speech_encoding.extract import (batched_log_mel, encoder_inputs, extract_story,
-                                     extract_story_file)
+from speech_encoding.extract import extract_story, extract_story_file
+from speech_encoding.model_inputs import batched_log_mel, encoder_inputs
 from speech_encoding.model_config import inspect_model
 from speech_encoding.speech_model import load_encoder, resolve_device, resolve_dtype
 from speech_encoding.whisper_encoder import WhisperBlocks
@@ -60,14 +60,16 @@ def test_whisper_without_padding_matches_reference_with_truncated_positions(tiny
     assert_matches(features, times, expected, expected_times)
 
 
-def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper):
-    """Block outputs equal HF's hidden_states[1:], the last one after the final layer norm."""
+@pytest.mark.parametrize("chunk_rows", [None, 1500])
+def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper, chunk_rows):
+    """Block outputs equal HF's hidden_states[1:], the last one after the final layer norm,
+    whether the batch runs whole (GPU) or window by window (CPU chunks)."""
     _, hf_encoder, _ = load_reference(tiny_whisper)
     features = torch.randn(2, 80, 3000, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         expected = hf_encoder(features, output_hidden_states=True).hidden_states[1:]
-        blocks = WhisperBlocks(hf_encoder)
-        got = list(blocks.outputs(features))
+        blocks = WhisperBlocks(hf_encoder, chunk_rows)
+        got = blocks.pooled(features, lambda hidden: hidden)
         before_norm = blocks.block(1, got[0])
     assert len(got) == len(expected) == 2
     for mine, theirs in zip(got, expected):

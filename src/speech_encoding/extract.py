@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 
 import numpy as np
@@ -15,47 +15,13 @@ from tqdm import tqdm
 
 from .errors import InputError
 from .feature_files import SAVE_DTYPES, write_feature_folder
+from .model_inputs import check_whisper_padding, encoder_inputs
 from .speech_model import SpeechEncoder, load_encoder, resolve_device, resolve_dtype
 from .windows import window_ends, window_length
 
 log = logging.getLogger(__name__)
 
 POOLS = ("last", "mean")
-WHISPER_PADDINGS = ("pad30", "none")
-
-
-def check_whisper_padding(whisper_padding: str) -> None:
-    """whisper_padding must be a known mode."""
-    if whisper_padding not in WHISPER_PADDINGS:
-        raise InputError(f"whisper_padding must be one of {WHISPER_PADDINGS}, got {whisper_padding!r}")
-
-
-def fed_length(encoder: SpeechEncoder, window: int, whisper_padding: str) -> int:
-    """Samples each window becomes before Whisper's log-mel: 30 s (pad30) or its own length."""
-    check_whisper_padding(whisper_padding)
-    return encoder.feature_extractor.n_samples if whisper_padding == "pad30" else window
-
-
-def encoder_inputs(encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
-                   whisper_padding: str = "pad30") -> torch.Tensor:
-    """Model input for a batch of windows: Whisper log-mel frames, or normalised waveforms."""
-    extractor = encoder.feature_extractor
-    if encoder.family != "whisper":
-        return torch.cat([extractor(window, sampling_rate=sample_rate, return_tensors="pt")
-                          ["input_values"] for window in windows])
-    options = {"sampling_rate": sample_rate, "return_tensors": "pt", "padding": "max_length",
-               "max_length": fed_length(encoder, len(windows[0]), whisper_padding)}
-    if encoder.device != "cpu":
-        return batched_log_mel(extractor, windows, encoder.device, options)
-    # On CPU, window by window is faster than one batched STFT (a smaller working set).
-    return torch.cat([extractor(window, **options)["input_features"] for window in windows])
-
-
-def batched_log_mel(extractor, windows: Sequence[np.ndarray], device: str, options: dict) -> torch.Tensor:
-    """Whisper log-mel of a batch of equal-length windows as one STFT on `device` (for GPUs)."""
-    return extractor(list(windows), device=device, **options)["input_features"]
-
-
 def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
     """(batch, frames, dim) -> (batch, dim) float32: the final frame or the mean over frames."""
     if pool == "last":
@@ -65,18 +31,20 @@ def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
     raise InputError(f"pool must be one of {POOLS}, got {pool!r}")
 
 
-def layer_outputs(encoder: SpeechEncoder, inputs: torch.Tensor) -> Iterable[torch.Tensor]:
-    """hidden_states[1:] of one forward pass: the output of every transformer block."""
-    if encoder.whisper_blocks is not None:
-        return encoder.whisper_blocks.outputs(inputs)
-    return encoder.model(input_values=inputs, output_hidden_states=True).hidden_states[1:]
-
-
 def pooled_layers(encoder: SpeechEncoder, inputs: torch.Tensor, pool: str) -> list[np.ndarray]:
-    """One forward pass in the encoder's dtype; every layer pooled, as float32 arrays."""
+    """One forward pass in the encoder's dtype; hidden_states[L + 1] pooled for every layer L,
+    as float32 arrays."""
+    def reduce(hidden: torch.Tensor) -> torch.Tensor:
+        return pool_frames(hidden, pool)
+
     with torch.inference_mode():
         inputs = inputs.to(device=encoder.device, dtype=encoder.dtype)
-        return [pool_frames(hidden, pool).cpu().numpy() for hidden in layer_outputs(encoder, inputs)]
+        if encoder.whisper_blocks is not None:
+            pooled = encoder.whisper_blocks.pooled(inputs, reduce)
+        else:
+            outputs = encoder.model(input_values=inputs, output_hidden_states=True)
+            pooled = [reduce(hidden) for hidden in outputs.hidden_states[1:]]
+        return [layer.cpu().numpy() for layer in pooled]
 
 
 def check_sample_rate(encoder: SpeechEncoder, sample_rate: int) -> None:

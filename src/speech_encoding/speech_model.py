@@ -17,6 +17,9 @@ from .whisper_encoder import WhisperBlocks
 log = logging.getLogger(__name__)
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# On CPU, the Whisper encoder runs on groups of windows of about this many positions in all
+# (cache-sized work: one 16-30 s window, or several short ones).
+CPU_CHUNK_ROWS = 2048
 
 
 @dataclass
@@ -50,7 +53,14 @@ def load_encoder(model: str, device: str, dtype: str = "float32") -> SpeechEncod
                          feature_extractor=feature_extractor, n_layers=layer_count(config),
                          revision=getattr(config, "_commit_hash", None), device=device,
                          dtype=torch_dtype, config_sha256=config_sha256(model),
-                         whisper_blocks=WhisperBlocks(network) if family == "whisper" else None)
+                         whisper_blocks=whisper_blocks(network, family, device))
+
+
+def whisper_blocks(network: torch.nn.Module, family: str, device: str) -> WhisperBlocks | None:
+    """The block runner of a Whisper encoder (cache-sized chunks on CPU, whole batches on GPU)."""
+    if family != "whisper":
+        return None
+    return WhisperBlocks(network, CPU_CHUNK_ROWS if device == "cpu" else None)
 
 
 def resolve_device(device: str) -> str:
