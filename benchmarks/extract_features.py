@@ -35,6 +35,8 @@ from speech_encoding.speech_model import load_encoder  # noqa: E402
 
 RATE = 16000
 HOP = 160  # Whisper's log-mel hop (10 ms)
+LABELS = {"reference": "reference loop (pad30, batch 1)", "stage": "stage (pad30)",
+          "reference none": "reference loop (none, batch 1)", "stage none": "stage (none)"}
 WHISPER_TINY = {"seed": 0, "num_mel_bins": 80, "d_model": 384, "encoder_layers": 4,
                 "attention_heads": 6, "ffn_dim": 1536}
 
@@ -148,34 +150,35 @@ def main() -> None:
               f"{pad30_gflop:.2f} GFLOP per window padded to 30 s, {own_gflop:.2f} unpadded")
 
         runs = {"reference": reference_run(model_dir, audio, args, "pad30"),
-                 "stage": stage_run(model_dir, audio, args, "pad30"),
-                 "reference none": reference_run(model_dir, audio, args, "none"),
-                 "stage none": stage_run(model_dir, audio, args, "none")}
+                "stage": stage_run(model_dir, audio, args, "pad30"),
+                "reference none": reference_run(model_dir, audio, args, "none"),
+                "stage none": stage_run(model_dir, audio, args, "none")}
         if args.dtype != "float32":
             runs[args.dtype] = stage_run(model_dir, audio, args, "pad30", args.dtype)
         best = best_times(runs, args.rounds, args.device)
-    (expected, times), ref_seconds = best["reference"]
-    n = len(times)
-    ref_rate = report("reference loop (pad30, batch 1)", n, ref_seconds, pad30_gflop, peak)
-    (features, _), seconds = best["stage"]
-    rate = report("stage (pad30)", n, seconds, pad30_gflop, peak)
-    print(f"  pad30: stage / reference = {rate / ref_rate:.2f}x (target >= 1.0), "
-          f"{100 * pad30_gflop * rate / peak:.1f}% of matmul peak (target >= 60%), "
-          f"max |stage - reference| = {max_difference(features, expected):.2e}")
-    (expected_none, _), none_ref_seconds = best["reference none"]
-    none_ref_rate = report("reference loop (none, batch 1)", n, none_ref_seconds, own_gflop, peak)
-    (features_none, _), none_seconds = best["stage none"]
-    none_rate = report("stage (none)", n, none_seconds, own_gflop, peak)
-    print(f"  none: stage / pad30 reference loop = {none_rate / ref_rate:.2f}x (target >= 1.8), "
-          f"stage / none reference loop = {none_rate / none_ref_rate:.2f}x, "
-          f"max |stage - none reference| = {max_difference(features_none, expected_none):.2e}")
-    if args.dtype != "float32":
-        (low, _), low_seconds = best[args.dtype]
-        low_rate = report(f"stage (pad30, {args.dtype})", n, low_seconds, pad30_gflop, peak)
-        print(f"  {args.dtype}: stage / reference = {low_rate / ref_rate:.2f}x, "
-              f"max |stage - float32 reference| = {max_difference(low, expected):.2e}")
+    work = {name: own_gflop if name.endswith("none") else pad30_gflop for name in best}
+    summarize(best, work, peak, args.dtype)
     print(f"float32 matmul peak after the runs: {matmul_peak(args.device):.1f} GFLOP/s")
 
+
+def summarize(best: dict, work: dict, peak: float, dtype: str) -> None:
+    """One line per run, then the ratios and differences the targets are about."""
+    n = len(best["reference"][0][1])
+    rates = {name: report(LABELS.get(name, f"stage (pad30, {name})"), n, seconds, work[name], peak)
+             for name, (_, seconds) in best.items()}
+    features = {name: result[0] for name, (result, _) in best.items()}
+    print(f"  pad30: stage / reference = {rates['stage'] / rates['reference']:.2f}x "
+          f"(target >= 1.0), {100 * work['stage'] * rates['stage'] / peak:.1f}% of matmul peak "
+          f"(target >= 60%), max |stage - reference| = "
+          f"{max_difference(features['stage'], features['reference']):.2e}")
+    print(f"  none: stage / pad30 reference loop = {rates['stage none'] / rates['reference']:.2f}x "
+          f"(target >= 1.8), stage / none reference loop = "
+          f"{rates['stage none'] / rates['reference none']:.2f}x, max |stage - none reference| = "
+          f"{max_difference(features['stage none'], features['reference none']):.2e}")
+    if dtype in best:
+        print(f"  {dtype}: stage / reference = {rates[dtype] / rates['reference']:.2f}x, "
+              f"max |stage - float32 reference| = "
+              f"{max_difference(features[dtype], features['reference']):.2e}")
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,9 @@
 """Feature extraction against the reference algorithm: one window at a time, batch size 1.
 
-Tolerances: float32 features within 1e-4 absolute of the reference; bfloat16 compute within
-2e-2 absolute plus 2e-2 relative (bfloat16 keeps about 3 significant digits).
+Tolerances: float32 features within 1e-4 absolute of the reference. bfloat16 compute (autocast:
+products in bfloat16, residual stream in float32): Whisper within 2e-3 absolute; HuBERT within
+3e-2 (about 1.5% of its feature range: its convolutional feature encoder takes the raw waveform
+in bfloat16).
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ def audio():
     return np.random.default_rng(5).standard_normal(int(3.3 * RATE)).astype(np.float32) * 0.1
 
 
-def assert_matches(features, times, expected, expected_times, atol=1e-4, rtol=0.0):
+def assert_matches(features, times, expected, expected_times, atol=1e-4):
     assert len(times) == len(expected_times)
     np.testing.assert_array_equal(times, expected_times)
     assert len(features) == len(expected)
     for got, want in zip(features, expected):
         assert got.dtype == np.float32 and got.shape == want.shape
-        np.testing.assert_allclose(got, want, atol=atol, rtol=rtol)
+        np.testing.assert_allclose(got, want, atol=atol, rtol=0)
 
 
 @pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
@@ -97,15 +99,15 @@ def test_batched_log_mel_equals_window_by_window(tiny_whisper, audio):
         torch.testing.assert_close(batched, per_window, atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
-def test_bfloat16_on_cpu_is_close_to_float32_reference(request, family, audio):
+@pytest.mark.parametrize("family, atol", [("tiny_whisper", 2e-3), ("tiny_hubert", 3e-2)])
+def test_bfloat16_on_cpu_is_close_to_float32_reference(request, family, atol, audio):
     model_dir = request.getfixturevalue(family)
     expected, expected_times = reference_features(model_dir, audio, RATE, 0.5, 1.0, "last")
     encoder = load_encoder(model_dir, "cpu", "bfloat16")
-    assert next(encoder.model.parameters()).dtype == torch.bfloat16
+    assert encoder.dtype == torch.bfloat16
     features, times = extract_story(audio, RATE, encoder, 0.5, 1.0, "last", batch_size=2, story="s")
-    assert_matches(features, times, expected, expected_times, atol=2e-2, rtol=2e-2)
-    assert max(np.abs(f - e).max() for f, e in zip(features, expected)) > 1e-4  # really bfloat16
+    assert_matches(features, times, expected, expected_times, atol=atol)
+    assert max(np.abs(f - e).max() for f, e in zip(features, expected)) > 2e-5  # really bfloat16
 
 
 def test_float16_is_refused_on_cpu_before_audio_is_read(tmp_path, tiny_whisper):

@@ -32,13 +32,17 @@ def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
 
 
 def pooled_layers(encoder: SpeechEncoder, inputs: torch.Tensor, pool: str) -> list[np.ndarray]:
-    """One forward pass in the encoder's dtype; hidden_states[L + 1] pooled for every layer L,
-    as float32 arrays."""
+    """One forward pass; hidden_states[L + 1] pooled for every layer L, as float32 arrays.
+
+    A compute dtype below float32 runs under autocast: matrix products and attention in that
+    dtype, layer norms, softmax and the residual stream in float32.
+    """
     def reduce(hidden: torch.Tensor) -> torch.Tensor:
         return pool_frames(hidden, pool)
 
-    with torch.inference_mode():
-        inputs = inputs.to(device=encoder.device, dtype=encoder.dtype)
+    lower = encoder.dtype != torch.float32
+    with torch.inference_mode(), torch.autocast(encoder.device, encoder.dtype, enabled=lower):
+        inputs = inputs.to(encoder.device)
         if encoder.whisper_blocks is not None:
             pooled = encoder.whisper_blocks.pooled(inputs, reduce)
         else:

@@ -33,7 +33,7 @@ class SpeechEncoder:
     n_layers: int
     revision: str | None
     device: str = "cpu"
-    dtype: torch.dtype = torch.float32
+    dtype: torch.dtype = torch.float32  # compute dtype: lower ones run under autocast
     config_sha256: str | None = None
     whisper_blocks: WhisperBlocks | None = None  # Whisper only: the encoder run block by block
 
@@ -47,8 +47,10 @@ def load_encoder(model: str, device: str, dtype: str = "float32") -> SpeechEncod
     if family == "whisper":
         network = network.get_encoder()
     feature_extractor = AutoFeatureExtractor.from_pretrained(model, local_files_only=True)
-    network.to(device=device, dtype=torch_dtype).eval()
-    log.info("model %s (%s) in %s on %s", model, family, dtype, device)
+    network.to(device=device).eval()
+    log.info("model %s (%s) on %s, compute dtype %s", model, family, device, dtype)
+    if torch_dtype != torch.float32 and device == "cpu":
+        log.warning("dtype %s on CPU: usually slower than float32 unless the CPU has AMX", dtype)
     return SpeechEncoder(name=model, family=family, model=network,
                          feature_extractor=feature_extractor, n_layers=layer_count(config),
                          revision=getattr(config, "_commit_hash", None), device=device,
@@ -73,7 +75,7 @@ def resolve_device(device: str) -> str:
 
 
 def resolve_dtype(dtype: str, device: str) -> torch.dtype:
-    """The torch compute dtype; float16 is refused on CPU (slow there, and bfloat16 is safer)."""
+    """The torch compute dtype; float16 is refused on CPU (slow there; bfloat16 is allowed)."""
     if dtype not in DTYPES:
         raise InputError(f"feature set dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     if dtype == "float16" and device != "cuda":

@@ -69,15 +69,15 @@ class WhisperBlocks:
         return attention.out_proj(mixed.transpose(1, 2).reshape(batch, length, width))
 
     def block(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
-        """One pre-norm transformer block: attention and feed-forward, each with a residual."""
+        """One pre-norm transformer block: attention and feed-forward, each with a residual.
+
+        The residual sums are out of place, so that under autocast the residual stream keeps
+        the input's float32 while the projections run in lower precision.
+        """
         layer = self.encoder.layers[index]
-        hidden = self.self_attention(index, layer.self_attn_layer_norm(hidden)).add_(hidden)
+        hidden = hidden + self.self_attention(index, layer.self_attn_layer_norm(hidden))
         expanded = layer.activation_fn(layer.fc1(layer.final_layer_norm(hidden)))
-        hidden = layer.fc2(expanded).add_(hidden)
-        if hidden.dtype == torch.float16:  # as Hugging Face does, keep float16 finite
-            limit = torch.finfo(torch.float16).max - 1000
-            hidden = hidden.clamp(-limit, limit)
-        return hidden
+        return hidden + layer.fc2(expanded)
 
     def outputs(self, features: torch.Tensor) -> Iterator[torch.Tensor]:
         """Each transformer block's output in turn (the last after the final layer norm)."""
