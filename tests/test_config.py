@@ -17,6 +17,7 @@ def test_defaults_are_filled_in():
     fs = config["feature_sets"][0]
     assert (fs["chunk_size"], fs["context_size"], fs["layers"], fs["pool"]) == (0.1, 16.0, "all", "last")
     assert (fs["target_sample_rate"], fs["device"]) == (16000, "auto")
+    assert (fs["dtype"], fs["whisper_padding"], fs["save_dtype"]) == ("float32", "pad30", "float32")
     assert config["fir_delays"] == [1, 2, 3, 4]
     assert config["downsample"] == {"method": "rect", "window": 3, "cutoff_mult": 1.0,
                                     "rectify": False, "causal": False, "renorm": False}
@@ -58,6 +59,9 @@ def with_change(path: tuple, value) -> dict:
     (("fir_delays",), [], "fir_delays"),
     (("ridge", "n_inner_folds"), "five", "n_inner_folds"),
     (("feature_sets", 0, "device"), "tpu", "device"),
+    (("feature_sets", 0, "dtype"), "float64", "dtype"),
+    (("feature_sets", 0, "whisper_padding"), "pad10", "whisper_padding"),
+    (("feature_sets", 0, "save_dtype"), "bfloat16", "save_dtype"),
 ])
 def test_schema_errors_name_the_key(path, value, named):
     with pytest.raises(Exception) as error:
@@ -69,6 +73,15 @@ def test_context_shorter_than_chunk_is_refused():
     config = with_change(("feature_sets", 0, "context_size"), 0.25)
     with pytest.raises(InputError, match=r"feature_sets\[0\].*context_size"):
         validated(config)
+
+
+def test_float16_on_cpu_is_refused_and_bfloat16_allowed():
+    config = with_change(("feature_sets", 0, "dtype"), "float16")
+    config["feature_sets"][0]["device"] = "cpu"
+    with pytest.raises(InputError, match=r"feature_sets\[0\] \(tiny\): dtype float16 needs a GPU"):
+        validated(config)
+    config["feature_sets"][0]["dtype"] = "bfloat16"
+    assert validated(config)["feature_sets"][0]["dtype"] == "bfloat16"
 
 
 def test_duplicate_feature_set_names_are_refused():

@@ -17,7 +17,7 @@ import yaml
 
 from conftest import TINY_DEMO, validated, write_config
 from speech_encoding.demo.dataset import write_demo_dataset
-from workflow_runner import planned_jobs, run_ok
+from workflow_runner import planned_jobs, run_ok, snakemake
 
 DOWNSTREAM = {"summarize": 1, "all": 1}
 
@@ -96,6 +96,15 @@ def one_feature_set(**extra) -> dict[str, int]:
     pytest.param(set_in("feature_sets", 0, "pool", "last"), one_feature_set(), id="pool"),
     pytest.param(set_in("feature_sets", 0, "model", "models/whisper-copy"), one_feature_set(),
                  id="model"),
+    pytest.param(set_in("feature_sets", 0, "dtype", "bfloat16"), one_feature_set(), id="dtype"),
+    pytest.param(set_in("feature_sets", 0, "save_dtype", "float16"), one_feature_set(),
+                 id="save_dtype"),
+    pytest.param(set_in("feature_sets", 0, "whisper_padding", "none"), one_feature_set(),
+                 id="whisper_padding of a Whisper"),
+    pytest.param(set_in("feature_sets", 1, "whisper_padding", "none"), {},
+                 id="whisper_padding of a HuBERT changes nothing"),
+    pytest.param(lambda c: c["feature_sets"][0].update(batch_size=3, device="cpu"), {},
+                 id="batch_size and device change nothing"),
     pytest.param(set_in("feature_sets", 0, "target_sample_rate", 8000),
                  one_feature_set(resample_audio=4), id="target_sample_rate"),
     pytest.param(set_in("downsample", {"method": "lanczos"}),
@@ -124,6 +133,22 @@ def test_an_edited_response_file_reruns_only_that_subjects_fits(base, tmp_path):
     path = copy_dir / "data" / "responses" / "s1" / "story02.npy"
     np.save(path, np.load(path) * 2.0)
     assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 2, **DOWNSTREAM}
+
+
+def test_stale_features_are_refused_by_downsample(base, tmp_path):
+    """Features kept despite a changed setting (mtime-only triggers) stop downsampling."""
+    work, config = base
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    changed = copy.deepcopy(config)
+    changed["feature_sets"][0]["pool"] = "last"
+    write_config(copy_dir, changed)
+    target = "results/downsampled/w/story01/layer0.npy"
+    result = snakemake(copy_dir, "--rerun-triggers", "mtime", "--forcerun", "downsample", target)
+    output = result.stdout + result.stderr
+    log = (copy_dir / "results/logs/downsample/w/story01/layer0.log").read_text()
+    assert result.returncode != 0 and "Error in rule downsample" in output
+    assert "results/features/w/story01/meta.json: pool is 'mean' but the config asks for 'last'" in log
 
 
 def test_feature_sets_are_compared_in_summary_and_report(base):

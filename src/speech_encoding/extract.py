@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 import numpy as np
 import soundfile
@@ -13,38 +14,41 @@ import transformers
 from tqdm import tqdm
 
 from .errors import InputError
-from .feature_files import write_feature_folder
-from .speech_model import SpeechEncoder, load_encoder, resolve_device
+from .feature_files import SAVE_DTYPES, write_feature_folder
+from .model_inputs import check_whisper_padding, encoder_inputs
+from .speech_model import SpeechEncoder, load_encoder, resolve_device, resolve_dtype
 from .windows import window_ends, window_length
 
 log = logging.getLogger(__name__)
 
 POOLS = ("last", "mean")
-
-
-def encoder_inputs(encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int) -> dict:
-    """Feature-extractor output for a batch of windows (Whisper: log-mel padded to 30 s)."""
-    batch = encoder.feature_extractor(list(windows), sampling_rate=sample_rate, return_tensors="pt")
-    key = "input_features" if encoder.family == "whisper" else "input_values"
-    return {key: batch[key]}
-
-
 def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
-    """(batch, frames, dim) -> (batch, dim): the final frame or the mean over frames."""
+    """(batch, frames, dim) -> (batch, dim) float32: the final frame or the mean over frames."""
     if pool == "last":
-        return hidden[:, -1, :]
+        return hidden[:, -1, :].float()
     if pool == "mean":
-        return hidden.mean(dim=1)
+        return hidden.mean(dim=1, dtype=torch.float32)
     raise InputError(f"pool must be one of {POOLS}, got {pool!r}")
 
 
-def pooled_layers(encoder: SpeechEncoder, inputs: dict, pool: str, device: str) -> list[np.ndarray]:
-    """One forward pass; hidden_states[L + 1] pooled for every layer L, as float32 arrays."""
-    with torch.inference_mode():
-        outputs = encoder.model(**{k: v.to(device) for k, v in inputs.items()},
-                                output_hidden_states=True)
-    hidden_states = outputs.hidden_states[1:]
-    return [pool_frames(h, pool).float().cpu().numpy() for h in hidden_states]
+def pooled_layers(encoder: SpeechEncoder, inputs: torch.Tensor, pool: str) -> list[np.ndarray]:
+    """One forward pass; hidden_states[L + 1] pooled for every layer L, as float32 arrays.
+
+    A compute dtype below float32 runs under autocast: matrix products and attention in that
+    dtype, layer norms, softmax and the residual stream in float32.
+    """
+    def reduce(hidden: torch.Tensor) -> torch.Tensor:
+        return pool_frames(hidden, pool)
+
+    lower = encoder.dtype != torch.float32
+    with torch.inference_mode(), torch.autocast(encoder.device, encoder.dtype, enabled=lower):
+        inputs = inputs.to(encoder.device)
+        if encoder.whisper_blocks is not None:
+            pooled = encoder.whisper_blocks.pooled(inputs, reduce)
+        else:
+            outputs = encoder.model(input_values=inputs, output_hidden_states=True)
+            pooled = [reduce(hidden) for hidden in outputs.hidden_states[1:]]
+        return [layer.cpu().numpy() for layer in pooled]
 
 
 def check_sample_rate(encoder: SpeechEncoder, sample_rate: int) -> None:
@@ -55,42 +59,89 @@ def check_sample_rate(encoder: SpeechEncoder, sample_rate: int) -> None:
                          f"is {sample_rate}; set the feature set's target_sample_rate to {expected}")
 
 
+def check_window_fits(encoder: SpeechEncoder, length: int, sample_rate: int,
+                      whisper_padding: str) -> None:
+    """Whisper takes at most 30 s: an error for `none`, a warning (truncation) for `pad30`."""
+    if encoder.family != "whisper" or length <= encoder.feature_extractor.n_samples:
+        return
+    limit = encoder.feature_extractor.n_samples / sample_rate
+    if whisper_padding == "none":
+        raise InputError(f"whisper_padding 'none': context_size {length / sample_rate} s is longer "
+                         f"than the {limit} s model {encoder.name!r} accepts; lower context_size")
+    log.warning("context_size %s s is longer than Whisper's %s s input: every window is truncated "
+                "to its first %s s (as the reference does)", length / sample_rate, limit, limit)
+
+
 def extract_story(audio: np.ndarray, sample_rate: int, encoder: SpeechEncoder, chunk_size: float,
-                  context_size: float, pool: str, batch_size: int, device: str,
-                  story: str = "?") -> tuple[list[np.ndarray], np.ndarray]:
+                  context_size: float, pool: str, batch_size: int, story: str = "?",
+                  whisper_padding: str = "pad30") -> tuple[list[np.ndarray], np.ndarray]:
     """Features of every window of one story: a (windows x dims) array per layer, and end times."""
     check_sample_rate(encoder, sample_rate)
     ends = window_ends(len(audio), sample_rate, chunk_size, context_size, story)
     length = window_length(sample_rate, context_size)
+    check_window_fits(encoder, length, sample_rate, whisper_padding)
     per_layer: list[list[np.ndarray]] = [[] for _ in range(encoder.n_layers)]
     with tqdm(total=len(ends), desc=story, unit="window", file=sys.stderr, mininterval=2.0) as bar:
         for first in range(0, len(ends), batch_size):
             batch_ends = ends[first:first + batch_size]
             windows = [audio[end - length:end] for end in batch_ends]
-            layers = pooled_layers(encoder, encoder_inputs(encoder, windows, sample_rate), pool, device)
-            for collected, layer in zip(per_layer, layers):
+            inputs = encoder_inputs(encoder, windows, sample_rate, whisper_padding)
+            for collected, layer in zip(per_layer, pooled_layers(encoder, inputs, pool)):
                 collected.append(layer)
             bar.update(len(batch_ends))
     features = [np.concatenate(chunks).astype(np.float32) for chunks in per_layer]
     return features, ends / sample_rate
 
 
+def use_threads(threads: int | None) -> int:
+    """Set torch's intra-op thread count (when given) and return the count in use, logged."""
+    if threads is not None:
+        torch.set_num_threads(max(int(threads), 1))
+    log.info("torch uses %d threads", torch.get_num_threads())
+    return torch.get_num_threads()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that decide the features' values."""
+    try:
+        own = metadata.version("speech-encoding")
+    except metadata.PackageNotFoundError:
+        own = "not installed"
+    return {"torch": torch.__version__, "transformers": transformers.__version__,
+            "numpy": np.__version__, "speech_encoding": own}
+
+
 def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, chunk_size: float,
                        context_size: float, pool: str, target_sample_rate: int, device: str,
-                       batch_size: int) -> dict:
+                       batch_size: int, dtype: str = "float32", whisper_padding: str = "pad30",
+                       save_dtype: str = "float32", threads: int | None = None) -> dict:
     """Extract one story's features from its resampled audio into a feature folder."""
+    device = resolve_device(device)
+    resolve_dtype(dtype, device)
+    check_whisper_padding(whisper_padding)
+    if save_dtype not in SAVE_DTYPES:
+        raise InputError(f"save_dtype must be one of {', '.join(SAVE_DTYPES)}, got {save_dtype!r}")
+    threads = use_threads(threads)
     audio, rate = soundfile.read(audio_path, dtype="float32")
     if rate != target_sample_rate:
         raise InputError(f"story {story!r}: {audio_path} is {rate} Hz, expected {target_sample_rate}")
-    device = resolve_device(device)
-    encoder = load_encoder(model, device)
-    log.info("story %s: %.1f s of audio, model %s (%s, %d layers) on %s", story,
-             len(audio) / rate, model, encoder.family, encoder.n_layers, device)
+    encoder = load_encoder(model, device, dtype)
+    log.info("story %s: %.1f s of audio, model %s (%s, %d layers) on %s, %s, batch size %d", story,
+             len(audio) / rate, model, encoder.family, encoder.n_layers, device, dtype, batch_size)
     layers, times = extract_story(audio, rate, encoder, chunk_size, context_size, pool,
-                                  batch_size, device, story)
+                                  batch_size, story, whisper_padding)
+    extraction = {"model": model, "chunk_size": chunk_size, "context_size": context_size,
+                  "pool": pool, "target_sample_rate": target_sample_rate, "dtype": dtype,
+                  "save_dtype": save_dtype}
+    if encoder.family == "whisper":
+        extraction["whisper_padding"] = whisper_padding
     meta = {"story": story, "model": model, "model_revision": encoder.revision,
+            "model_config_sha256": encoder.config_sha256, "family": encoder.family,
             "chunk_size": chunk_size, "context_size": context_size, "pool": pool,
-            "sample_rate": rate, "versions": {"torch": torch.__version__,
-                                              "transformers": transformers.__version__}}
-    write_feature_folder(out_dir, layers, times, meta)
+            "sample_rate": rate, "extraction": extraction, "device": device,
+            "batch_size": batch_size, "threads": threads,
+            "attn_implementation": ("fused-qkv sdpa" if encoder.family == "whisper" else
+                                    getattr(encoder.model.config, "_attn_implementation", None)),
+            "versions": library_versions()}
+    write_feature_folder(out_dir, layers, times, meta, save_dtype)
     return meta

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -45,16 +46,24 @@ def check_stories(stories: Sequence[Story], trimming: Mapping, delays: list[int]
             check_audio_file(story.audio, story.name, min_duration)
 
 
-def plan_feature_set(feature_set: Mapping, demo_model: Mapping | None = None) -> list[int]:
-    """The layers to fit for a feature set; `demo_model` gives the shape of a not-yet-built model."""
+@dataclass(frozen=True)
+class FeatureSetPlan:
+    """What the DAG needs to know about a feature set's model: its family and the layers to fit."""
+
+    family: str
+    layers: list[int]
+
+
+def plan_feature_set(feature_set: Mapping, demo_model: Mapping | None = None) -> FeatureSetPlan:
+    """The model family and layers to fit; `demo_model` gives the shape of a not-yet-built model."""
     if demo_model is not None:
-        n_layers = demo_model["encoder_layers"]
+        family, n_layers = "whisper", demo_model["encoder_layers"]
     else:
-        _, n_layers = inspect_model(feature_set["model"])
+        family, n_layers = inspect_model(feature_set["model"])
     if feature_set["layers"] == "all":
-        return list(range(n_layers))
+        return FeatureSetPlan(family, list(range(n_layers)))
     too_deep = [layer for layer in feature_set["layers"] if layer >= n_layers]
     if too_deep:
         raise InputError(f"feature set {feature_set['name']!r}: layers {too_deep} do not exist; model "
                          f"{feature_set['model']!r} has {n_layers} layers (0..{n_layers - 1})")
-    return list(feature_set["layers"])
+    return FeatureSetPlan(family, list(feature_set["layers"]))

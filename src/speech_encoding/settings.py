@@ -29,6 +29,10 @@ def check_config(config: Mapping) -> None:
             raise InputError(
                 f"feature_sets[{index}] ({fs['name']}): context_size ({fs['context_size']}) must be "
                 f">= chunk_size ({fs['chunk_size']})")
+        if fs.get("dtype") == "float16" and fs.get("device") == "cpu":
+            raise InputError(
+                f"feature_sets[{index}] ({fs['name']}): dtype float16 needs a GPU but device is cpu; "
+                "use dtype float32 or bfloat16 on CPU")
     delays = config["fir_delays"]
     if len(set(delays)) != len(delays):
         raise InputError(f"fir_delays: duplicate delays in {delays}")

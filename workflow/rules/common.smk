@@ -85,19 +85,21 @@ def make_plan():
         config["trimming"],
         known_subjects=config["demo"]["subjects"] if USES_DEMO_DATASET else None,
     )
-    layers = {
+    plans = {
         fs["name"]: plan_feature_set(
             fs, config["demo"]["model"] if is_demo_path(fs["model"], DEMO_MODEL) else None
         )
         for fs in config["feature_sets"]
     }
-    return stories, subjects, layers
+    return stories, subjects, plans
 
 
 try:
-    STORY_LIST, SUBJECTS, LAYERS = make_plan()
+    STORY_LIST, SUBJECTS, PLANS = make_plan()
 except InputError as error:
     raise WorkflowError(f"Invalid input: {error}") from None
+
+LAYERS = {name: plan.layers for name, plan in PLANS.items()}
 
 STORIES = {story.name: story for story in STORY_LIST}
 FEATURE_SETS = {fs["name"]: fs for fs in config["feature_sets"]}
@@ -168,9 +170,12 @@ def downsample_settings():
 
 
 def extraction_params(wildcards):
-    """The feature set's settings that change extraction's output (never its name)."""
+    """The feature set's settings that change extraction's output (never its name, device or
+    batch size); whisper_padding only for Whisper models, the only ones it affects."""
     fs = FEATURE_SETS[wildcards.feature_set]
-    keys = ("model", "chunk_size", "context_size", "pool", "target_sample_rate")
+    keys = ["model", "chunk_size", "context_size", "pool", "target_sample_rate", "dtype", "save_dtype"]
+    if PLANS[wildcards.feature_set].family == "whisper":
+        keys.append("whisper_padding")
     return canonical({key: fs[key] for key in keys})
 
 

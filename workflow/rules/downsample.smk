@@ -11,6 +11,7 @@ rule downsample:
         grid=lambda wildcards: STORIES[wildcards.story].tr_grid_params(),
         method=downsample_settings(),
         layer=lambda wildcards: int(wildcards.layer),
+        extraction=extraction_params,
     log:
         f"{RESULTS}/logs/downsample/{{feature_set}}/{{story}}/layer{{layer}}.log",
     benchmark:

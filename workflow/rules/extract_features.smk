@@ -1,4 +1,6 @@
 # Per story x feature set: one sliding-window pass of the speech model, every layer written.
+# The feature set's device and batch_size are read by the script from the config, not passed as
+# params: they change how fast features come, not what they are, so they must not trigger reruns.
 
 
 rule extract_features:
@@ -9,8 +11,6 @@ rule extract_features:
         directory(f"{RESULTS}/features/{{feature_set}}/{{story}}"),
     params:
         extraction=extraction_params,
-        device=lambda wildcards: FEATURE_SETS[wildcards.feature_set]["device"],
-        batch_size=lambda wildcards: FEATURE_SETS[wildcards.feature_set]["batch_size"],
     log:
         f"{RESULTS}/logs/extract_features/{{feature_set}}/{{story}}.log",
     benchmark:

@@ -9,7 +9,8 @@ from speech_encoding.manifest import tr_times
 from speech_encoding.run_logging import log_to_file
 
 log_to_file(snakemake.log[0])
-features, times = read_layer(snakemake.input.features, snakemake.params.layer)
+features, times = read_layer(snakemake.input.features, snakemake.params.layer,
+                             expected=snakemake.params.extraction, story=snakemake.wildcards.story)
 grid = snakemake.params.grid
 on_trs = downsample(features, times, tr_times(**grid), grid["tr"], **snakemake.params.method)
 save_npy(snakemake.output[0], on_trs.astype(np.float32))

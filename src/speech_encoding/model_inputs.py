@@ -1,0 +1,45 @@
+"""Model input for a batch of windows: Whisper log-mel frames (30 s padded or not) or waveforms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .errors import InputError
+from .speech_model import SpeechEncoder
+
+WHISPER_PADDINGS = ("pad30", "none")
+
+
+def check_whisper_padding(whisper_padding: str) -> None:
+    """whisper_padding must be a known mode."""
+    if whisper_padding not in WHISPER_PADDINGS:
+        raise InputError(f"whisper_padding must be one of {WHISPER_PADDINGS}, got {whisper_padding!r}")
+
+
+def fed_length(encoder: SpeechEncoder, window: int, whisper_padding: str) -> int:
+    """Samples each window becomes before Whisper's log-mel: 30 s (pad30) or its own length."""
+    check_whisper_padding(whisper_padding)
+    return encoder.feature_extractor.n_samples if whisper_padding == "pad30" else window
+
+
+def encoder_inputs(encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
+                   whisper_padding: str = "pad30") -> torch.Tensor:
+    """Model input for a batch of windows: Whisper log-mel frames, or normalised waveforms."""
+    extractor = encoder.feature_extractor
+    if encoder.family != "whisper":
+        return torch.cat([extractor(window, sampling_rate=sample_rate, return_tensors="pt")
+                          ["input_values"] for window in windows])
+    options = {"sampling_rate": sample_rate, "return_tensors": "pt", "padding": "max_length",
+               "max_length": fed_length(encoder, len(windows[0]), whisper_padding)}
+    if encoder.device != "cpu":
+        return batched_log_mel(extractor, windows, encoder.device, options)
+    # On CPU, window by window is faster than one batched STFT (a smaller working set).
+    return torch.cat([extractor(window, **options)["input_features"] for window in windows])
+
+
+def batched_log_mel(extractor, windows: Sequence[np.ndarray], device: str, options: dict) -> torch.Tensor:
+    """Whisper log-mel of a batch of equal-length windows as one STFT on `device` (for GPUs)."""
+    return extractor(list(windows), device=device, **options)["input_features"]

@@ -1,0 +1,98 @@
+"""A Whisper encoder's own weights run on log-mel input of any length its positions cover.
+
+Hugging Face's WhisperEncoder.forward only accepts exactly 30 s of log-mel frames. This computes
+the same network from the encoder's modules and weights (convolutions, the first rows of the
+positional table, pre-norm transformer blocks, final layer norm) on however many frames it is
+given, and gives what `hidden_states[1:]` holds: each block's output, the last one after the
+final layer norm. Q, K and V are one fused projection, and attention is PyTorch's
+scaled_dot_product_attention on strided views, which avoids the per-layer transposed copies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+import torch
+from torch.nn import functional
+
+from .errors import InputError
+
+
+def position_count(encoder: torch.nn.Module) -> int:
+    """Number of positional embeddings (encoder frames after the strided convolution)."""
+    return int(encoder.embed_positions.weight.shape[0])
+
+
+def embed_frames(encoder: torch.nn.Module, features: torch.Tensor) -> torch.Tensor:
+    """(batch, mel bins, frames) -> (batch, positions, d_model): convolutions plus positions."""
+    convolved = functional.gelu(encoder.conv2(functional.gelu(encoder.conv1(features))))
+    convolved = convolved.transpose(1, 2)
+    n_positions = convolved.shape[1]
+    if n_positions > position_count(encoder):
+        raise InputError(f"log-mel input of {features.shape[-1]} frames needs {n_positions} positions "
+                         f"but the Whisper encoder has {position_count(encoder)}")
+    return convolved + encoder.embed_positions.weight[:n_positions]
+
+
+def fused_qkv(attention: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """One (3 d, d) weight and (3 d) bias for the Q, K and V projections (K has no bias)."""
+    projections = (attention.q_proj, attention.k_proj, attention.v_proj)
+    weight = torch.cat([p.weight for p in projections])
+    bias = torch.cat([p.bias if p.bias is not None else torch.zeros_like(p.weight[:, 0])
+                      for p in projections])
+    return weight, bias
+
+
+class WhisperBlocks:
+    """A Whisper encoder prepared to run block by block (fused QKV weights built once).
+
+    With `chunk_rows`, `pooled` runs the encoder on groups of whole windows of about that many
+    positions in all, so that the intermediate tensors stay in cache (on CPU this is markedly
+    faster than one pass over a large batch, and gives the same numbers).
+    """
+
+    def __init__(self, encoder: torch.nn.Module, chunk_rows: int | None = None):
+        self.encoder = encoder
+        self.chunk_rows = chunk_rows
+        with torch.no_grad():
+            self.qkv = [fused_qkv(block.self_attn) for block in encoder.layers]
+
+    def self_attention(self, index: int, normed: torch.Tensor) -> torch.Tensor:
+        """Multi-head self-attention of block `index` on its layer-normed input."""
+        attention = self.encoder.layers[index].self_attn
+        batch, length, width = normed.shape
+        heads = attention.num_heads
+        qkv = functional.linear(normed, *self.qkv[index])
+        query, key, value = qkv.view(batch, length, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+        mixed = functional.scaled_dot_product_attention(query, key, value, scale=attention.scaling)
+        return attention.out_proj(mixed.transpose(1, 2).reshape(batch, length, width))
+
+    def block(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
+        """One pre-norm transformer block: attention and feed-forward, each with a residual.
+
+        The residual sums are out of place, so that under autocast the residual stream keeps
+        the input's float32 while the projections run in lower precision.
+        """
+        layer = self.encoder.layers[index]
+        hidden = hidden + self.self_attention(index, layer.self_attn_layer_norm(hidden))
+        expanded = layer.activation_fn(layer.fc1(layer.final_layer_norm(hidden)))
+        return hidden + layer.fc2(expanded)
+
+    def outputs(self, features: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Each transformer block's output in turn (the last after the final layer norm)."""
+        hidden = embed_frames(self.encoder, features)
+        last = len(self.encoder.layers) - 1
+        for index in range(last + 1):
+            hidden = self.block(index, hidden)
+            yield self.encoder.layer_norm(hidden) if index == last else hidden
+
+    def pooled(self, features: torch.Tensor,
+               reduce: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
+        """`reduce` of every block's output for the whole batch, run in groups of windows."""
+        groups = [features]
+        if self.chunk_rows is not None:
+            positions = math.ceil(features.shape[-1] / self.encoder.conv2.stride[0])
+            groups = features.split(max(1, self.chunk_rows // positions))
+        per_group = [[reduce(hidden) for hidden in self.outputs(group)] for group in groups]
+        return [torch.cat(parts) for parts in zip(*per_group)]
