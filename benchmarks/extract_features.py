@@ -41,15 +41,25 @@ WHISPER_TINY = {"seed": 0, "num_mel_bins": 80, "d_model": 384, "encoder_layers":
                 "attention_heads": 6, "ffn_dim": 1536}
 
 
-def window_gflop(mel_frames: int, spec: dict = WHISPER_TINY) -> float:
-    """Multiply-add FLOPs (2 per MAC) of one Whisper encoder pass over `mel_frames` frames."""
+def window_gflop(mel_frames: int, last_only: bool = False, spec: dict = WHISPER_TINY) -> float:
+    """FLOPs (2 per multiply-add) of one Whisper encoder pass over `mel_frames` log-mel frames.
+
+    Convolutions, Q/K/V/output projections, attention (Q K^T and A V) and the feed-forward
+    layers; elementwise work is not counted. With `last_only` (what the stage computes for
+    `last` pooling), the final block computes K and V for every position but the rest for the
+    final position only.
+    """
     d, ffn, mels = spec["d_model"], spec["ffn_dim"], spec["num_mel_bins"]
     positions = math.ceil(mel_frames / 2)
+
+    def block(queries: int) -> int:
+        projections = 2 * 2 * positions * d * d + 2 * 2 * queries * d * d  # K, V; Q, output
+        attention = 2 * 2 * queries * positions * d  # Q K^T and A V over all heads
+        return projections + attention + 2 * 2 * queries * d * ffn
     convs = 2 * mel_frames * mels * d * 3 + 2 * positions * d * d * 3
-    projections = 4 * 2 * positions * d * d  # Q, K, V, output
-    attention = 2 * 2 * positions * positions * d  # Q K^T and A V over all heads
-    feed_forward = 2 * 2 * positions * d * ffn
-    return (convs + spec["encoder_layers"] * (projections + attention + feed_forward)) / 1e9
+    layers = spec["encoder_layers"]
+    total = convs + (layers - 1) * block(positions) + block(1 if last_only else positions)
+    return total / 1e9
 
 
 def matmul_peak(device: str, size: int = 4096, repeats: int = 10) -> float:
@@ -144,10 +154,11 @@ def main() -> None:
     print(f"float32 matmul peak (4096^3, best of 10): {peak:.1f} GFLOP/s", flush=True)
     with tempfile.TemporaryDirectory() as model_dir:
         write_demo_model(WHISPER_TINY, model_dir)
-        window = round(args.context * RATE)
-        pad30_gflop, own_gflop = window_gflop(30 * RATE // HOP), window_gflop(window // HOP)
-        print(f"model: random Whisper, whisper-tiny encoder shape {WHISPER_TINY}; "
-              f"{pad30_gflop:.2f} GFLOP per window padded to 30 s, {own_gflop:.2f} unpadded")
+        pad30_frames, own_frames = 30 * RATE // HOP, round(args.context * RATE) // HOP
+        print(f"model: random Whisper, whisper-tiny encoder shape {WHISPER_TINY}; GFLOP per window "
+              f"(full pass / final position only in the last block): padded to 30 s "
+              f"{window_gflop(pad30_frames):.2f} / {window_gflop(pad30_frames, True):.2f}, "
+              f"unpadded {window_gflop(own_frames):.2f} / {window_gflop(own_frames, True):.2f}")
 
         runs = {"reference": reference_run(model_dir, audio, args, "pad30"),
                 "stage": stage_run(model_dir, audio, args, "pad30"),
@@ -156,13 +167,17 @@ def main() -> None:
         if args.dtype != "float32":
             runs[args.dtype] = stage_run(model_dir, audio, args, "pad30", args.dtype)
         best = best_times(runs, args.rounds, args.device)
-    work = {name: own_gflop if name.endswith("none") else pad30_gflop for name in best}
+    work = {name: window_gflop(frames, args.pool == "last" and not name.startswith("reference"))
+            for name, frames in (("reference", pad30_frames), ("stage", pad30_frames),
+                                 ("reference none", own_frames), ("stage none", own_frames),
+                                 (args.dtype, pad30_frames))}
     summarize(best, work, peak, args.dtype)
     print(f"float32 matmul peak after the runs: {matmul_peak(args.device):.1f} GFLOP/s")
 
 
 def summarize(best: dict, work: dict, peak: float, dtype: str) -> None:
-    """One line per run, then the ratios and differences the targets are about."""
+    """One line per run (GFLOP/s from the FLOPs that run performs), then the ratios and
+    differences the targets are about."""
     n = len(best["reference"][0][1])
     rates = {name: report(LABELS.get(name, f"stage (pad30, {name})"), n, seconds, work[name], peak)
              for name, (_, seconds) in best.items()}

@@ -65,17 +65,20 @@ def test_whisper_without_padding_matches_reference_with_truncated_positions(tiny
 @pytest.mark.parametrize("chunk_rows", [None, 1500])
 def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper, chunk_rows):
     """Block outputs equal HF's hidden_states[1:], the last one after the final layer norm,
-    whether the batch runs whole (GPU) or window by window (CPU chunks)."""
+    whether the batch runs whole (GPU) or window by window (CPU chunks), and the final
+    position alone (for `last` pooling) equals that row of the full output."""
     _, hf_encoder, _ = load_reference(tiny_whisper)
     features = torch.randn(2, 80, 3000, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         expected = hf_encoder(features, output_hidden_states=True).hidden_states[1:]
         blocks = WhisperBlocks(hf_encoder, chunk_rows)
         got = blocks.pooled(features, lambda hidden: hidden)
+        last_rows = blocks.pooled(features, lambda hidden: hidden[:, -1], last_only=True)
         before_norm = blocks.block(1, got[0])
-    assert len(got) == len(expected) == 2
-    for mine, theirs in zip(got, expected):
+    assert len(got) == len(expected) == len(last_rows) == 2
+    for mine, rows, theirs in zip(got, last_rows, expected):
         torch.testing.assert_close(mine, theirs, atol=1e-5, rtol=0)
+        torch.testing.assert_close(rows, theirs[:, -1], atol=1e-5, rtol=0)
     assert not torch.allclose(got[-1], before_norm, atol=1e-2)
 
 

@@ -44,7 +44,7 @@ def pooled_layers(encoder: SpeechEncoder, inputs: torch.Tensor, pool: str) -> li
     with torch.inference_mode(), torch.autocast(encoder.device, encoder.dtype, enabled=lower):
         inputs = inputs.to(encoder.device)
         if encoder.whisper_blocks is not None:
-            pooled = encoder.whisper_blocks.pooled(inputs, reduce)
+            pooled = encoder.whisper_blocks.pooled(inputs, reduce, last_only=pool == "last")
         else:
             outputs = encoder.model(input_values=inputs, output_hidden_states=True)
             pooled = [reduce(hidden) for hidden in outputs.hidden_states[1:]]

@@ -6,6 +6,7 @@ positional table, pre-norm transformer blocks, final layer norm) on however many
 given, and gives what `hidden_states[1:]` holds: each block's output, the last one after the
 final layer norm. Q, K and V are one fused projection, and attention is PyTorch's
 scaled_dot_product_attention on strided views, which avoids the per-layer transposed copies.
+When only the final position is read (`last` pooling), the final block computes that row alone.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def fused_qkv(attention: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     return weight, bias
 
 
+def split_heads(projected: torch.Tensor, heads: int, parts: int) -> torch.Tensor:
+    """(batch, positions, parts * width) -> (parts, batch, heads, positions, width / heads), a view."""
+    batch, length, width = projected.shape
+    return projected.view(batch, length, parts, heads, width // (parts * heads)).permute(2, 0, 3, 1, 4)
+
+
 class WhisperBlocks:
     """A Whisper encoder prepared to run block by block (fused QKV weights built once).
 
@@ -58,41 +65,53 @@ class WhisperBlocks:
         with torch.no_grad():
             self.qkv = [fused_qkv(block.self_attn) for block in encoder.layers]
 
-    def self_attention(self, index: int, normed: torch.Tensor) -> torch.Tensor:
-        """Multi-head self-attention of block `index` on its layer-normed input."""
+    def self_attention(self, index: int, normed: torch.Tensor, last_only: bool) -> torch.Tensor:
+        """Multi-head self-attention of block `index` on its layer-normed input; with
+        `last_only`, only the final position's output (one query row against every key)."""
         attention = self.encoder.layers[index].self_attn
-        batch, length, width = normed.shape
-        heads = attention.num_heads
-        qkv = functional.linear(normed, *self.qkv[index])
-        query, key, value = qkv.view(batch, length, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+        weight, bias = self.qkv[index]
+        width, heads = normed.shape[-1], attention.num_heads
+        if last_only:
+            (query,) = split_heads(functional.linear(normed[:, -1:], weight[:width], bias[:width]),
+                                   heads, 1)
+            key, value = split_heads(functional.linear(normed, weight[width:], bias[width:]), heads, 2)
+        else:
+            query, key, value = split_heads(functional.linear(normed, weight, bias), heads, 3)
         mixed = functional.scaled_dot_product_attention(query, key, value, scale=attention.scaling)
-        return attention.out_proj(mixed.transpose(1, 2).reshape(batch, length, width))
+        batch, _, rows, _ = mixed.shape
+        return attention.out_proj(mixed.transpose(1, 2).reshape(batch, rows, width))
 
-    def block(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
+    def block(self, index: int, hidden: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """One pre-norm transformer block: attention and feed-forward, each with a residual.
 
         The residual sums are out of place, so that under autocast the residual stream keeps
         the input's float32 while the projections run in lower precision.
         """
         layer = self.encoder.layers[index]
-        hidden = hidden + self.self_attention(index, layer.self_attn_layer_norm(hidden))
+        attended = self.self_attention(index, layer.self_attn_layer_norm(hidden), last_only)
+        hidden = (hidden[:, -1:] if last_only else hidden) + attended
         expanded = layer.activation_fn(layer.fc1(layer.final_layer_norm(hidden)))
         return hidden + layer.fc2(expanded)
 
-    def outputs(self, features: torch.Tensor) -> Iterator[torch.Tensor]:
-        """Each transformer block's output in turn (the last after the final layer norm)."""
+    def outputs(self, features: torch.Tensor, last_only: bool = False) -> Iterator[torch.Tensor]:
+        """Each transformer block's output in turn (the last after the final layer norm).
+
+        With `last_only`, the final block computes only the final position (all that `last`
+        pooling reads of it; the earlier blocks are needed in full as its keys and values).
+        """
         hidden = embed_frames(self.encoder, features)
         last = len(self.encoder.layers) - 1
         for index in range(last + 1):
-            hidden = self.block(index, hidden)
+            hidden = self.block(index, hidden, last_only and index == last)
             yield self.encoder.layer_norm(hidden) if index == last else hidden
 
-    def pooled(self, features: torch.Tensor,
-               reduce: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
-        """`reduce` of every block's output for the whole batch, run in groups of windows."""
+    def pooled(self, features: torch.Tensor, reduce: Callable[[torch.Tensor], torch.Tensor],
+               last_only: bool = False) -> list[torch.Tensor]:
+        """`reduce` of every block's output for the whole batch, run in groups of windows
+        (`last_only`: `reduce` reads only the final position)."""
         groups = [features]
         if self.chunk_rows is not None:
             positions = math.ceil(features.shape[-1] / self.encoder.conv2.stride[0])
             groups = features.split(max(1, self.chunk_rows // positions))
-        per_group = [[reduce(hidden) for hidden in self.outputs(group)] for group in groups]
+        per_group = [[reduce(hidden) for hidden in self.outputs(group, last_only)] for group in groups]
         return [torch.cat(parts) for parts in zip(*per_group)]
