@@ -104,3 +104,14 @@ def test_a_failed_fit_leaves_no_weights_file(tmp_path):
             fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
                         weights_out=open_weights)
     assert list(tmp_path.glob("*weights*")) == []
+
+
+def test_ridge_device_cuda_without_a_gpu_is_an_error_naming_the_key(monkeypatch):
+    import torch
+    from speech_encoding.devices import resolve_device
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto", "ridge.device") == torch.device("cpu")
+    with pytest.raises(InputError, match=r"ridge.device is 'cuda' but no CUDA device"):
+        resolve_device("cuda", "ridge.device")
+    with pytest.raises(InputError, match=r"ridge.device: unknown device 'tpu'"):
+        resolve_device("tpu", "ridge.device")

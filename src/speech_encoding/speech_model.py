@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from transformers import AutoFeatureExtractor, AutoModel
 
+from . import devices
 from .errors import InputError
 from .model_config import layer_count, load_config, model_family
 from .whisper_encoder import WhisperBlocks
@@ -66,12 +67,8 @@ def whisper_blocks(network: torch.nn.Module, family: str, device: str) -> Whispe
 
 
 def resolve_device(device: str) -> str:
-    """'auto' becomes cuda when available, else cpu; an explicit cuda without one is an error."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InputError("feature set device is 'cuda' but no CUDA device is available")
-    return device
+    """The feature set's device as a name: 'auto' becomes cuda when available, else cpu."""
+    return devices.resolve_device(device, "feature set device").type
 
 
 def resolve_dtype(dtype: str, device: str) -> torch.dtype:
