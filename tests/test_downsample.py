@@ -180,7 +180,8 @@ KERNEL_CASES = ([("lanczos", reference_lanczos, options) for options in [{}] + L
                 [("sinc", reference_sinc, options) for options in [{}] + SINC_CASES])
 
 
-@pytest.mark.parametrize("method, reference, options", KERNEL_CASES, ids=str)
+@pytest.mark.parametrize("method, reference, options", KERNEL_CASES,
+                         ids=lambda value: getattr(value, "__name__", str(value)))
 def test_kernel_methods_match_loop_reference(method, reference, options):
     data, times, tr_times, tr = random_case()
     result = downsample(data, times, tr_times, tr, method=method, **options)
