@@ -18,7 +18,7 @@ import torch
 from extraction_reference import load_reference, reference_features
 from speech_encoding.errors import InputError
 from speech_encoding.extract import extract_story, extract_story_file
-from speech_encoding.model_inputs import batched_log_mel, encoder_inputs
+from speech_encoding.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
 from speech_encoding.model_config import inspect_model
 from speech_encoding.speech_model import load_encoder, resolve_device, resolve_dtype
 from speech_encoding.whisper_encoder import WhisperBlocks
@@ -100,6 +100,17 @@ def test_batched_log_mel_equals_window_by_window(tiny_whisper, audio):
         batched = batched_log_mel(encoder.feature_extractor, windows, "cpu", options)
         assert per_window.shape == batched.shape == (3, 80, frames)
         torch.testing.assert_close(batched, per_window, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("seconds", [1.0, 7.3771, 29.99])
+def test_padded_log_mel_is_the_extractors_30_s_output(tiny_whisper, seconds):
+    """Own frames plus repeated silence equal the extractor's padded output (29.99 s: fallback)."""
+    extractor = load_encoder(tiny_whisper, "cpu").feature_extractor
+    window = np.random.default_rng(3).standard_normal(round(seconds * RATE)).astype(np.float32)
+    expected = extractor(window, sampling_rate=RATE, return_tensors="pt")["input_features"]
+    got = padded_log_mel(extractor, window, RATE)
+    assert got.shape == expected.shape == (1, 80, 3000)
+    torch.testing.assert_close(got, expected, atol=1e-6, rtol=0)
 
 
 @pytest.mark.parametrize("family, atol", [("tiny_whisper", 2e-3), ("tiny_hubert", 3e-2)])
