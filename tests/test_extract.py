@@ -62,8 +62,8 @@ def test_whisper_without_padding_matches_reference_with_truncated_positions(tiny
     assert_matches(features, times, expected, expected_times)
 
 
-@pytest.mark.parametrize("chunk_rows", [None, 1500])
-def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper, chunk_rows):
+@pytest.mark.parametrize("chunk_rows, ffn_rows", [(None, None), (1500, 512)])
+def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper, chunk_rows, ffn_rows):
     """Block outputs equal HF's hidden_states[1:], the last one after the final layer norm,
     whether the batch runs whole (GPU) or window by window (CPU chunks), and the final
     position alone (for `last` pooling) equals that row of the full output."""
@@ -71,7 +71,7 @@ def test_whisper_blocks_follow_hidden_states_convention(tiny_whisper, chunk_rows
     features = torch.randn(2, 80, 3000, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         expected = hf_encoder(features, output_hidden_states=True).hidden_states[1:]
-        blocks = WhisperBlocks(hf_encoder, chunk_rows)
+        blocks = WhisperBlocks(hf_encoder, chunk_rows, ffn_rows)
         got = blocks.pooled(features, lambda hidden: hidden)
         last_rows = blocks.pooled(features, lambda hidden: hidden[:, -1], last_only=True)
         before_norm = blocks.block(1, got[0])

@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 # On CPU, the Whisper encoder runs on groups of windows of about this many positions in all
-# (cache-sized work: one 16-30 s window, or several short ones).
+# (cache-sized work: one 16-30 s window, or several short ones), and its feed-forward layers on
+# this many positions at a time.
 CPU_CHUNK_ROWS = 2048
+CPU_FFN_ROWS = 512
 
 
 @dataclass
@@ -63,7 +65,9 @@ def whisper_blocks(network: torch.nn.Module, family: str, device: str) -> Whispe
     """The block runner of a Whisper encoder (cache-sized chunks on CPU, whole batches on GPU)."""
     if family != "whisper":
         return None
-    return WhisperBlocks(network, CPU_CHUNK_ROWS if device == "cpu" else None)
+    if device == "cpu":
+        return WhisperBlocks(network, CPU_CHUNK_ROWS, CPU_FFN_ROWS)
+    return WhisperBlocks(network)
 
 
 def resolve_device(device: str) -> str:

@@ -55,13 +55,16 @@ class WhisperBlocks:
     """A Whisper encoder prepared to run block by block (fused QKV weights built once).
 
     With `chunk_rows`, `pooled` runs the encoder on groups of whole windows of about that many
-    positions in all, so that the intermediate tensors stay in cache (on CPU this is markedly
-    faster than one pass over a large batch, and gives the same numbers).
+    positions in all, and with `ffn_rows` the feed-forward layers take that many positions at a
+    time, so that the intermediate tensors stay in cache (on CPU this is markedly faster than one
+    pass over a large batch, and gives the same numbers: every position is computed alike).
     """
 
-    def __init__(self, encoder: torch.nn.Module, chunk_rows: int | None = None):
+    def __init__(self, encoder: torch.nn.Module, chunk_rows: int | None = None,
+                 ffn_rows: int | None = None):
         self.encoder = encoder
         self.chunk_rows = chunk_rows
+        self.ffn_rows = ffn_rows
         with torch.no_grad():
             self.qkv = [fused_qkv(block.self_attn) for block in encoder.layers]
 
@@ -90,8 +93,16 @@ class WhisperBlocks:
         layer = self.encoder.layers[index]
         attended = self.self_attention(index, layer.self_attn_layer_norm(hidden), last_only)
         hidden = (hidden[:, -1:] if last_only else hidden) + attended
-        expanded = layer.activation_fn(layer.fc1(layer.final_layer_norm(hidden)))
-        return hidden + layer.fc2(expanded)
+        return hidden + self.feed_forward(index, hidden)
+
+    def feed_forward(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
+        """The block's layer norm and two-layer MLP, on at most `ffn_rows` positions at a time."""
+        layer = self.encoder.layers[index]
+        rows = hidden.reshape(-1, hidden.shape[-1])
+        parts = [rows] if self.ffn_rows is None else rows.split(self.ffn_rows)
+        mlp = [layer.fc2(layer.activation_fn(layer.fc1(layer.final_layer_norm(part))))
+               for part in parts]
+        return torch.cat(mlp).view(hidden.shape)
 
     def outputs(self, features: torch.Tensor, last_only: bool = False) -> Iterator[torch.Tensor]:
         """Each transformer block's output in turn (the last after the final layer norm).
