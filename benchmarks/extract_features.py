@@ -81,11 +81,15 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def best_times(runs: dict, rounds: int, device: str) -> dict:
-    """{name: (result, best seconds)}: the runs alternate, round after round, so that load from
-    other processes on a shared machine hits them alike, and each keeps its fastest round."""
-    best = {}
-    for _ in range(rounds):
+def best_times(runs: dict, rounds: int, device: str) -> tuple[dict, float]:
+    """{name: (result, best seconds)} and the best matmul peak: the runs alternate, round after
+    round, each round starting with a peak measurement, so that load from other processes on a
+    shared machine hits them alike; each run keeps its fastest round, and the peak its highest."""
+    best, peak = {}, 0.0
+    for index in range(rounds):
+        round_peak = matmul_peak(device)
+        peak = max(peak, round_peak)
+        print(f"round {index + 1}: float32 matmul peak {round_peak:.1f} GFLOP/s", flush=True)
         for name, run in runs.items():
             sync(device)
             start = time.perf_counter()
@@ -94,7 +98,7 @@ def best_times(runs: dict, rounds: int, device: str) -> dict:
             seconds = time.perf_counter() - start
             if name not in best or seconds < best[name][1]:
                 best[name] = (result, seconds)
-    return best
+    return best, peak
 
 
 def max_difference(features: list[np.ndarray], expected: list[np.ndarray]) -> float:
@@ -106,8 +110,9 @@ def stage_run(model_dir, audio, args, padding, dtype="float32"):
     """The stage on `audio`, as a callable (model loaded and warmed up)."""
     encoder = load_encoder(model_dir, args.device, dtype)
     options = (RATE, encoder, args.chunk, args.context, args.pool, args.batch_size)
-    extract_story(audio[:round((args.context + args.chunk) * RATE)], *options, "warm-up", padding)
-    return lambda: extract_story(audio, *options, "benchmark", padding)
+    extract_story(audio[:round((args.context + args.chunk) * RATE)], *options, "warm-up", padding,
+                  args.threads)
+    return lambda: extract_story(audio, *options, "benchmark", padding, args.threads)
 
 
 def reference_run(model_dir, audio, args, padding):
@@ -139,7 +144,7 @@ def main() -> None:
     parser.add_argument("--pool", default="last", choices=["last", "mean"])
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--rounds", type=int, default=2, help="timed rounds; the best is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds; the best is kept")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
                         help="compute dtype of an extra stage run (GPU: float16/bfloat16)")
@@ -150,8 +155,6 @@ def main() -> None:
           f"pool {args.pool}, batch size {args.batch_size}, best of {args.rounds} alternating rounds",
           flush=True)
     audio = speech_like_audio(args.duration, RATE, np.random.default_rng(0)).astype(np.float32)
-    peak = matmul_peak(args.device)
-    print(f"float32 matmul peak (4096^3, best of 10): {peak:.1f} GFLOP/s", flush=True)
     with tempfile.TemporaryDirectory() as model_dir:
         write_demo_model(WHISPER_TINY, model_dir)
         pad30_frames, own_frames = 30 * RATE // HOP, round(args.context * RATE) // HOP
@@ -166,13 +169,13 @@ def main() -> None:
                 "stage none": stage_run(model_dir, audio, args, "none")}
         if args.dtype != "float32":
             runs[args.dtype] = stage_run(model_dir, audio, args, "pad30", args.dtype)
-        best = best_times(runs, args.rounds, args.device)
+        best, peak = best_times(runs, args.rounds, args.device)
     work = {name: window_gflop(frames, args.pool == "last" and not name.startswith("reference"))
             for name, frames in (("reference", pad30_frames), ("stage", pad30_frames),
                                  ("reference none", own_frames), ("stage none", own_frames),
                                  (args.dtype, pad30_frames))}
     after = matmul_peak(args.device)
-    print(f"float32 matmul peak after the runs: {after:.1f} GFLOP/s; the larger of the two peaks "
+    print(f"float32 matmul peak after the runs: {after:.1f} GFLOP/s; the highest peak measured "
           f"({max(peak, after):.1f}) is used below", flush=True)
     summarize(best, work, max(peak, after), args.dtype)
 

@@ -46,8 +46,25 @@ def test_matches_reference_loop(request, family, pool, audio):
     model_dir = request.getfixturevalue(family)
     expected, expected_times = reference_features(model_dir, audio, RATE, 0.25, 1.0, pool)
     encoder = load_encoder(model_dir, "cpu")
-    features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s")
+    features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s",
+                                    threads=1)
     assert len(times) == 10 and len(features) == 2
+    assert_matches(features, times, expected, expected_times)
+
+
+@pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
+def test_windows_split_over_worker_threads_match_reference_loop(request, family, audio, caplog):
+    """3 threads and batches of 4 windows: 3 workers (2, 1 and 1 windows) with one torch thread
+    each, and torch's own thread count restored afterwards."""
+    model_dir = request.getfixturevalue(family)
+    expected, expected_times = reference_features(model_dir, audio, RATE, 0.25, 1.0, "mean")
+    encoder = load_encoder(model_dir, "cpu")
+    before = torch.get_num_threads()
+    with caplog.at_level(logging.INFO, logger="speech_encoding"):
+        features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, "mean", batch_size=4,
+                                        story="s", threads=3)
+    assert "3 window worker(s), 1 torch thread(s) each" in caplog.text
+    assert torch.get_num_threads() == before
     assert_matches(features, times, expected, expected_times)
 
 
@@ -150,7 +167,7 @@ def test_threads_follow_the_request_and_are_logged(tmp_path, tiny_hubert, audio,
         with caplog.at_level(logging.INFO, logger="speech_encoding"):
             meta = extract_story_file(str(tmp_path / "a.wav"), str(tmp_path / "out"), "a",
                                       tiny_hubert, 1.0, 1.0, "last", RATE, "cpu", 4, threads=1)
-        assert torch.get_num_threads() == 1 and meta["threads"] == 1
+        assert torch.get_num_threads() == 1 and meta["threads"] == 1 and meta["window_workers"] == 1
         assert "torch uses 1 threads" in caplog.text
     finally:
         torch.set_num_threads(before)

@@ -17,11 +17,14 @@ from .errors import InputError
 from .feature_files import SAVE_DTYPES, write_feature_folder
 from .model_inputs import check_whisper_padding, encoder_inputs
 from .speech_model import SpeechEncoder, load_encoder, resolve_device, resolve_dtype
+from .window_workers import parallel_runs, thread_plan
 from .windows import window_ends, window_length
 
 log = logging.getLogger(__name__)
 
 POOLS = ("last", "mean")
+
+
 def pool_frames(hidden: torch.Tensor, pool: str) -> torch.Tensor:
     """(batch, frames, dim) -> (batch, dim) float32: the final frame or the mean over frames."""
     if pool == "last":
@@ -74,20 +77,32 @@ def check_window_fits(encoder: SpeechEncoder, length: int, sample_rate: int,
 
 def extract_story(audio: np.ndarray, sample_rate: int, encoder: SpeechEncoder, chunk_size: float,
                   context_size: float, pool: str, batch_size: int, story: str = "?",
-                  whisper_padding: str = "pad30") -> tuple[list[np.ndarray], np.ndarray]:
-    """Features of every window of one story: a (windows x dims) array per layer, and end times."""
+                  whisper_padding: str = "pad30", threads: int | None = None,
+                  ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Features of every window of one story: a (windows x dims) array per layer, and end times.
+
+    `threads` (default: torch's current count) are shared out by `window_workers.thread_plan`:
+    on CPU, a batch's windows are split over that many worker threads.
+    """
     check_sample_rate(encoder, sample_rate)
     ends = window_ends(len(audio), sample_rate, chunk_size, context_size, story)
     length = window_length(sample_rate, context_size)
     check_window_fits(encoder, length, sample_rate, whisper_padding)
+    plan = thread_plan(encoder.device, threads or torch.get_num_threads(), batch_size)
+
+    def pooled_windows(windows: Sequence[np.ndarray]) -> list[np.ndarray]:
+        inputs = encoder_inputs(encoder, windows, sample_rate, whisper_padding)
+        return pooled_layers(encoder, inputs, pool)
+
     per_layer: list[list[np.ndarray]] = [[] for _ in range(encoder.n_layers)]
-    with tqdm(total=len(ends), desc=story, unit="window", file=sys.stderr, mininterval=2.0) as bar:
+    with (parallel_runs(plan) as run,
+          tqdm(total=len(ends), desc=story, unit="window", file=sys.stderr, mininterval=2.0) as bar):
         for first in range(0, len(ends), batch_size):
             batch_ends = ends[first:first + batch_size]
             windows = [audio[end - length:end] for end in batch_ends]
-            inputs = encoder_inputs(encoder, windows, sample_rate, whisper_padding)
-            for collected, layer in zip(per_layer, pooled_layers(encoder, inputs, pool)):
-                collected.append(layer)
+            for part in run(pooled_windows, windows):
+                for collected, layer in zip(per_layer, part):
+                    collected.append(layer)
             bar.update(len(batch_ends))
     features = [np.concatenate(chunks).astype(np.float32) for chunks in per_layer]
     return features, ends / sample_rate
@@ -129,7 +144,7 @@ def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, ch
     log.info("story %s: %.1f s of audio, model %s (%s, %d layers) on %s, %s, batch size %d", story,
              len(audio) / rate, model, encoder.family, encoder.n_layers, device, dtype, batch_size)
     layers, times = extract_story(audio, rate, encoder, chunk_size, context_size, pool,
-                                  batch_size, story, whisper_padding)
+                                  batch_size, story, whisper_padding, threads)
     extraction = {"model": model, "chunk_size": chunk_size, "context_size": context_size,
                   "pool": pool, "target_sample_rate": target_sample_rate, "dtype": dtype,
                   "save_dtype": save_dtype}
@@ -140,6 +155,7 @@ def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, ch
             "chunk_size": chunk_size, "context_size": context_size, "pool": pool,
             "sample_rate": rate, "extraction": extraction, "device": device,
             "batch_size": batch_size, "threads": threads,
+            "window_workers": thread_plan(device, threads, batch_size).workers,
             "attn_implementation": ("fused-qkv sdpa" if encoder.family == "whisper" else
                                     getattr(encoder.model.config, "_attn_implementation", None)),
             "versions": library_versions()}
