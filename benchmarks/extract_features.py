@@ -28,6 +28,7 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from extraction_reference import load_reference, reference_loop  # noqa: E402
+from peak_throughput import matmul_peak, sync  # noqa: E402
 from speech_encoding.demo.model import write_demo_model  # noqa: E402
 from speech_encoding.demo.speech_audio import speech_like_audio  # noqa: E402
 from speech_encoding.extract import extract_story  # noqa: E402
@@ -60,25 +61,6 @@ def window_gflop(mel_frames: int, last_only: bool = False, spec: dict = WHISPER_
     layers = spec["encoder_layers"]
     total = convs + (layers - 1) * block(positions) + block(1 if last_only else positions)
     return total / 1e9
-
-
-def matmul_peak(device: str, size: int = 4096, repeats: int = 10) -> float:
-    """Best float32 GFLOP/s of a square matmul (the machine's practical peak)."""
-    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
-    best = 0.0
-    for _ in range(repeats):
-        sync(device)
-        start = time.perf_counter()
-        a @ b
-        sync(device)
-        best = max(best, 2 * size ** 3 / (time.perf_counter() - start) / 1e9)
-    return best
-
-
-def sync(device: str) -> None:
-    """Wait for queued GPU work (a no-op on CPU)."""
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 def best_times(runs: dict, rounds: int, device: str) -> tuple[dict, float]:

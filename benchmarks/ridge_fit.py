@@ -157,7 +157,6 @@ def run_role(args) -> None:
 
 def count_stage_flops(args) -> float:
     """FLOPs of every product the stage executes on this data (an untimed run)."""
-    import torch
     from torch.utils.flop_counter import FlopCounterMode
     x_train, x_test = design(args)
     y_train, y_test = responses(args, x_train, 0), responses(args, x_test, 1)
@@ -166,22 +165,12 @@ def count_stage_flops(args) -> float:
     return float(counter.get_total_flops())
 
 
-def matmul_peak(threads: int, device: str, size: int = 4096, repeats: int = 5) -> float:
-    """Best float32 matmul throughput, FLOP/s."""
+def matmul_peak(threads: int, device: str) -> float:
+    """Best float32 matmul throughput with `threads` torch threads, FLOP/s."""
     import torch
+    from peak_throughput import matmul_peak as peak_gflops
     torch.set_num_threads(threads)
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
-    best = float("inf")
-    for _ in range(repeats + 1):
-        if device == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        a @ b
-        if device == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - started)
-    return 2 * size ** 3 / best
+    return peak_gflops(device, repeats=5) * 1e9
 
 
 def child(args, role: str, out: Path) -> dict | None:
