@@ -88,19 +88,30 @@ def tiny_whisper(tmp_path_factory) -> str:
     return str(folder)
 
 
-@pytest.fixture(scope="session")
-def tiny_hubert(tmp_path_factory) -> str:
-    """A random-weight HuBERT (2 layers, hidden 32) saved with its feature extractor."""
+def write_tiny_waveform_model(folder: Path, model_type: str, seed: int) -> str:
+    """A random-weight waveform encoder of `model_type` (2 layers, hidden 32) saved with a
+    normalising feature extractor."""
     import torch
-    from transformers import HubertConfig, HubertModel, Wav2Vec2FeatureExtractor
+    from transformers import AutoConfig, AutoModel, Wav2Vec2FeatureExtractor
 
-    folder = tmp_path_factory.mktemp("hubert")
-    torch.manual_seed(2)
-    config = HubertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                          intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 4),
-                          conv_kernel=(10, 4), num_conv_pos_embeddings=16,
-                          num_conv_pos_embedding_groups=2)
-    HubertModel(config).eval().save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = AutoConfig.for_model(model_type, hidden_size=32, num_hidden_layers=2,
+                                  num_attention_heads=2, intermediate_size=64, conv_dim=(16, 16),
+                                  conv_stride=(5, 4), conv_kernel=(10, 4),
+                                  num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    AutoModel.from_config(config).eval().save_pretrained(folder)
     Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, do_normalize=True,
                              return_attention_mask=False).save_pretrained(folder)
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_hubert(tmp_path_factory) -> str:
+    """A random-weight HuBERT (2 layers, hidden 32) saved with its feature extractor."""
+    return write_tiny_waveform_model(tmp_path_factory.mktemp("hubert"), "hubert", seed=2)
+
+
+@pytest.fixture(scope="session", params=["wav2vec2", "wavlm"])
+def tiny_other_waveform_model(request, tmp_path_factory) -> str:
+    """Random-weight Wav2Vec2 and WavLM encoders, built like `tiny_hubert`."""
+    return write_tiny_waveform_model(tmp_path_factory.mktemp(request.param), request.param, seed=3)

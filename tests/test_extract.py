@@ -52,6 +52,17 @@ def test_matches_reference_loop(request, family, pool, audio):
     assert_matches(features, times, expected, expected_times)
 
 
+@pytest.mark.parametrize("pool", ["last", "mean"])
+def test_wav2vec2_and_wavlm_match_reference_loop(tiny_other_waveform_model, pool, audio):
+    expected, expected_times = reference_features(tiny_other_waveform_model, audio, RATE, 0.25, 1.0,
+                                                  pool)
+    encoder = load_encoder(tiny_other_waveform_model, "cpu")
+    assert encoder.family == "waveform" and encoder.n_layers == 2
+    features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s",
+                                    threads=2)
+    assert_matches(features, times, expected, expected_times)
+
+
 @pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
 def test_windows_split_over_worker_threads_match_reference_loop(request, family, audio, caplog):
     """3 threads and batches of 4 windows: 3 workers (2, 1 and 1 windows) with one torch thread
