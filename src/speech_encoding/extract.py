@@ -14,7 +14,7 @@ import transformers
 from tqdm import tqdm
 
 from .errors import InputError
-from .feature_files import SAVE_DTYPES, write_feature_folder
+from .feature_files import check_save_dtype, extraction_settings, write_feature_folder
 from .model_inputs import check_whisper_padding, encoder_inputs
 from .speech_model import SpeechEncoder, load_encoder, resolve_device, resolve_dtype
 from .window_workers import parallel_runs, thread_plan
@@ -134,8 +134,7 @@ def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, ch
     device = resolve_device(device)
     resolve_dtype(dtype, device)
     check_whisper_padding(whisper_padding)
-    if save_dtype not in SAVE_DTYPES:
-        raise InputError(f"save_dtype must be one of {', '.join(SAVE_DTYPES)}, got {save_dtype!r}")
+    check_save_dtype(save_dtype)
     threads = use_threads(threads)
     audio, rate = soundfile.read(audio_path, dtype="float32")
     if rate != target_sample_rate:
@@ -145,11 +144,10 @@ def extract_story_file(audio_path: str, out_dir: str, story: str, model: str, ch
              len(audio) / rate, model, encoder.family, encoder.n_layers, device, dtype, batch_size)
     layers, times = extract_story(audio, rate, encoder, chunk_size, context_size, pool,
                                   batch_size, story, whisper_padding, threads)
-    extraction = {"model": model, "chunk_size": chunk_size, "context_size": context_size,
-                  "pool": pool, "target_sample_rate": target_sample_rate, "dtype": dtype,
-                  "save_dtype": save_dtype}
-    if encoder.family == "whisper":
-        extraction["whisper_padding"] = whisper_padding
+    extraction = extraction_settings(
+        {"model": model, "chunk_size": chunk_size, "context_size": context_size, "pool": pool,
+         "target_sample_rate": target_sample_rate, "dtype": dtype, "save_dtype": save_dtype,
+         "whisper_padding": whisper_padding}, encoder.family)
     meta = {"story": story, "model": model, "model_revision": encoder.revision,
             "model_config_sha256": encoder.config_sha256, "family": encoder.family,
             "chunk_size": chunk_size, "context_size": context_size, "pool": pool,

@@ -18,6 +18,22 @@ from .errors import InputError
 
 SAVE_DTYPES = ("float32", "float16")
 RERUN_HINT = "rerun extraction (snakemake --forcerun extract_features)"
+# A feature set's settings that decide its features, recorded in meta.json["extraction"]
+EXTRACTION_KEYS = ("model", "chunk_size", "context_size", "pool", "target_sample_rate", "dtype",
+                   "save_dtype")
+
+
+def extraction_settings(settings: Mapping, family: str) -> dict:
+    """The settings among `settings` that decide the features; whisper_padding only for Whisper
+    models, the only ones it affects."""
+    keys = EXTRACTION_KEYS + (("whisper_padding",) if family == "whisper" else ())
+    return {key: settings[key] for key in keys}
+
+
+def check_save_dtype(save_dtype: str) -> None:
+    """save_dtype must be one the feature files can be written in."""
+    if save_dtype not in SAVE_DTYPES:
+        raise InputError(f"save_dtype must be one of {', '.join(SAVE_DTYPES)}, got {save_dtype!r}")
 
 
 def write_feature_folder(folder: str | Path, layers: Sequence[np.ndarray], times: np.ndarray,
@@ -35,8 +51,7 @@ def write_feature_folder(folder: str | Path, layers: Sequence[np.ndarray], times
 
 def cast_layer(layer: np.ndarray, save_dtype: str, index: int, folder: Path) -> np.ndarray:
     """`layer` as `save_dtype`; values beyond float16's range are an error, not inf."""
-    if save_dtype not in SAVE_DTYPES:
-        raise InputError(f"save_dtype must be one of {', '.join(SAVE_DTYPES)}, got {save_dtype!r}")
+    check_save_dtype(save_dtype)
     limit = float(np.finfo(save_dtype).max)
     largest = float(np.max(np.abs(layer))) if layer.size else 0.0
     if largest > limit:

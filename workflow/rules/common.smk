@@ -10,6 +10,7 @@ from speech_encoding.demo.dataset import demo_stories, story_names
 from speech_encoding.downsample import METHOD_OPTIONS
 from speech_encoding import memory_budget
 from speech_encoding.errors import InputError
+from speech_encoding.feature_files import extraction_settings
 from speech_encoding.manifest import read_manifest
 from speech_encoding.plan import check_stories, plan_feature_set, plan_subjects
 from speech_encoding.settings import check_config
@@ -172,11 +173,8 @@ def downsample_settings():
 def extraction_params(wildcards):
     """The feature set's settings that change extraction's output (never its name, device or
     batch size); whisper_padding only for Whisper models, the only ones it affects."""
-    fs = FEATURE_SETS[wildcards.feature_set]
-    keys = ["model", "chunk_size", "context_size", "pool", "target_sample_rate", "dtype", "save_dtype"]
-    if PLANS[wildcards.feature_set].family == "whisper":
-        keys.append("whisper_padding")
-    return canonical({key: fs[key] for key in keys})
+    return canonical(extraction_settings(FEATURE_SETS[wildcards.feature_set],
+                                         PLANS[wildcards.feature_set].family))
 
 
 def delayed_features(wildcards):
