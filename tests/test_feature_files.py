@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -79,10 +80,7 @@ def test_other_story_missing_settings_and_older_meta_are_errors(folder, tmp_path
         read_layer(out, 0, expected=expected, story="b")
     with pytest.raises(InputError, match=r"meta.json: model is .*'<absent>'"):
         read_layer(out, 0, expected={k: v for k, v in expected.items() if k != "model"})
-    old = tmp_path / "old"
-    old.mkdir()
-    for name in ("layer0.npy", "layer1.npy", "times.npy"):
-        (old / name).write_bytes((out / name).read_bytes())
+    old = shutil.copytree(out, tmp_path / "old")
     meta = json.loads((out / "meta.json").read_text())
     del meta["extraction"]
     (old / "meta.json").write_text(json.dumps(meta))
@@ -92,10 +90,7 @@ def test_other_story_missing_settings_and_older_meta_are_errors(folder, tmp_path
 
 def test_layer_files_must_match_meta(folder, tmp_path):
     out, expected = folder
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in ("layer0.npy", "layer1.npy", "times.npy", "meta.json"):
-        (copy / name).write_bytes((out / name).read_bytes())
+    copy = shutil.copytree(out, tmp_path / "copy")
     np.save(copy / "layer0.npy", np.load(copy / "layer0.npy").astype(np.float64))
     with pytest.raises(InputError, match=r"layer0.npy holds float64 but meta.json says feature_dtype"):
         read_layer(copy, 0, expected=expected, story="a")
