@@ -1,7 +1,7 @@
 """Benchmark of the extract_features stage against the plain reference loop, on CPU or GPU.
 
 Builds a random-weight Whisper with whisper-tiny's encoder shape in a temporary folder, makes
-speech-like demo audio, and times the stage (batched, `speech_encoding.extract.extract_story`) and
+speech-like demo audio, and times the stage (batched, `speech_encoding.features.extract.extract_story`) and
 the reference loop (tests/extraction_reference.py: one window at a time through the Hugging Face
 feature extractor and encoder) on the same audio. Prints windows/s, their ratio, the largest
 absolute difference of the features, and the stage's achieved GFLOP/s against a measured matmul
@@ -31,8 +31,8 @@ from extraction_reference import load_reference, reference_loop  # noqa: E402
 from peak_throughput import matmul_peak, sync  # noqa: E402
 from speech_encoding.demo.model import write_demo_model  # noqa: E402
 from speech_encoding.demo.speech_audio import speech_like_audio  # noqa: E402
-from speech_encoding.extract import extract_story  # noqa: E402
-from speech_encoding.speech_model import load_encoder  # noqa: E402
+from speech_encoding.features.extract import extract_story  # noqa: E402
+from speech_encoding.features.speech_model import load_encoder  # noqa: E402
 
 RATE = 16000
 HOP = 160  # Whisper's log-mel hop (10 ms)

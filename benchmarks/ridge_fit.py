@@ -87,14 +87,14 @@ def correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
 # ---------- the three methods (each returns test r and alphas per voxel) ----------
 
 def stage_settings(args):
-    from speech_encoding.settings import RidgeSettings
+    from speech_encoding.run.settings import RidgeSettings
     return RidgeSettings(alphas=tuple(alphas(args.alphas)), n_inner_folds=args.folds,
                          folding_type="kfold", device=args.device)
 
 
 def run_stage(args, x_train, y_train, x_test, y_test):
-    from speech_encoding.encoding_model import fit_train_test
-    from speech_encoding.memory_budget import fit_memory_mb, working_memory_bytes
+    from speech_encoding.modelling.fit import fit_train_test
+    from speech_encoding.modelling.memory_budget import fit_memory_mb, working_memory_bytes
     input_mb = (y_train.nbytes + y_test.nbytes + 2 * (x_train.nbytes + x_test.nbytes)) / 2 ** 20
     table = fit_train_test(x_train, y_train, x_test, y_test, stage_settings(args),
                            working_bytes=working_memory_bytes(fit_memory_mb(input_mb)))
@@ -145,7 +145,7 @@ def run_role(args) -> None:
     torch.set_num_threads(args.threads)
     x_train, x_test = design(args)
     y_train, y_test = responses(args, x_train, 0), responses(args, x_test, 1)
-    warm_up = {"stage": "speech_encoding.encoding_model", "himalaya": "himalaya.ridge"}
+    warm_up = {"stage": "speech_encoding.modelling.fit", "himalaya": "himalaya.ridge"}
     if args.role in warm_up:  # imports are not part of the timed fit
         __import__(warm_up[args.role])
     started = time.perf_counter()
@@ -204,9 +204,9 @@ def write_story(folder: Path, name: str, x: np.ndarray, args, seed_offset: int, 
 def run_large_role(args) -> None:
     """Child process: fit_stories on memory-mapped responses, as the fit job does."""
     import torch
-    from speech_encoding.encoding_model import fit_stories
-    from speech_encoding.memory_budget import fit_memory_mb, working_memory_bytes
-    from speech_encoding.responses import load_responses
+    from speech_encoding.modelling.fit import fit_stories
+    from speech_encoding.modelling.memory_budget import fit_memory_mb, working_memory_bytes
+    from speech_encoding.data.responses import load_responses
     torch.set_num_threads(args.threads)
     folder = Path(args.out)
     stories = {"train": "train", "test": "test"}

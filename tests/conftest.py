@@ -32,12 +32,22 @@ def validated(config: dict) -> dict:
     """A copy of `config` validated as the Snakefile does it: schema defaults, then cross checks."""
     from snakemake.utils import validate
 
-    from speech_encoding.settings import check_config
+    from speech_encoding.run.settings import check_config
 
     config = copy.deepcopy(config)
     validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     check_config(config)
     return config
+
+
+def ridge_settings(**ridge):
+    """RidgeSettings of a `ridge` section with the schema's defaults filled in (alphas as given)."""
+    from speech_encoding.run.settings import RidgeSettings
+
+    ridge = {**ridge, "alphas": list(ridge["alphas"])} if "alphas" in ridge else ridge
+    config = validated({"dataset": {"stories": "stories.tsv", "responses": "responses"},
+                        "feature_sets": [{"name": "f", "model": "m"}], "ridge": ridge})
+    return RidgeSettings.from_config(config["ridge"])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from speech_encoding.audio import check_audio_file, read_mono, resample_file
+from speech_encoding.data.audio import check_audio_file, read_mono, resample_file
 from speech_encoding.errors import InputError
 
 

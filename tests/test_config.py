@@ -8,7 +8,7 @@ import pytest
 
 from conftest import TINY_DEMO, validated
 from speech_encoding.errors import InputError
-from speech_encoding.settings import RidgeSettings, resolve_alphas
+from speech_encoding.run.settings import RidgeSettings, resolve_alphas
 
 
 def test_defaults_are_filled_in():
@@ -78,7 +78,7 @@ def test_context_shorter_than_chunk_is_refused():
 def test_float16_on_cpu_is_refused_and_bfloat16_allowed():
     config = with_change(("feature_sets", 0, "dtype"), "float16")
     config["feature_sets"][0]["device"] = "cpu"
-    with pytest.raises(InputError, match=r"feature_sets\[0\] \(tiny\): dtype float16 needs a GPU"):
+    with pytest.raises(InputError, match=r"feature_sets\[0\] \(tiny\): dtype float16 needs a CUDA device"):
         validated(config)
     config["feature_sets"][0]["dtype"] = "bfloat16"
     assert validated(config)["feature_sets"][0]["dtype"] == "bfloat16"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from speech_encoding.delays import stack_delays
+from speech_encoding.design_matrix.delays import stack_delays
 
 
 def reference_stack(data, delays):

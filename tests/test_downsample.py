@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from speech_encoding.downsample import METHOD_OPTIONS, METHODS, downsample, rect_downsample
+from speech_encoding.design_matrix.downsample import METHODS, downsample, rect_downsample
 from speech_encoding.errors import InputError
 
 
@@ -170,10 +170,11 @@ SINC_CASES = [dict(zip(("window", "cutoff_mult", "causal", "renorm"), combo))
 
 
 def test_interface_lists_methods_and_their_options():
-    assert METHOD_OPTIONS == {"rect": (), "lanczos": ("window", "cutoff_mult", "rectify"),
-                              "sinc": ("window", "cutoff_mult", "causal", "renorm"),
-                              "average": (), "last": ()}
-    assert METHODS == ("rect", "lanczos", "sinc", "average", "last")
+    options = {name: METHODS.lookup(name).options for name in METHODS}
+    assert options == {"rect": (), "lanczos": ("window", "cutoff_mult", "rectify"),
+                       "sinc": ("window", "cutoff_mult", "causal", "renorm"),
+                       "average": (), "last": ()}
+    assert METHODS.names == ("rect", "lanczos", "sinc", "average", "last")
 
 
 KERNEL_CASES = ([("lanczos", reference_lanczos, options) for options in [{}] + LANCZOS_CASES] +

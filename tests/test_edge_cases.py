@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from speech_encoding.delays import stack_delays
-from speech_encoding.encoding_model import fit_stories
-from speech_encoding.settings import RidgeSettings
+from speech_encoding.design_matrix.delays import stack_delays
+from speech_encoding.modelling.fit import fit_stories
+
+from conftest import ridge_settings
 
 ALPHAS = tuple(np.logspace(-1, 8, 10))
 
@@ -23,7 +24,7 @@ def stories(n_stories=3, n_rows=40, n_features=5, n_voxels=6, seed=0):
 
 
 def fit(features, responses, splits, **ridge):
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, **ridge)
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, **ridge)
     voxels, summary = fit_stories(features, responses, splits, {}, settings)
     values = voxels[["r", "p", "q", "alpha"]].to_numpy()
     assert np.isfinite(values).all()

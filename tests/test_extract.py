@@ -17,11 +17,12 @@ import torch
 
 from extraction_reference import load_reference, reference_features
 from speech_encoding.errors import InputError
-from speech_encoding.extract import extract_story, extract_story_file
-from speech_encoding.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
-from speech_encoding.model_config import inspect_model
-from speech_encoding.speech_model import load_encoder, resolve_device, resolve_dtype
-from speech_encoding.whisper_encoder import WhisperBlocks
+from speech_encoding.features.extract import extract_story, extract_story_file
+from speech_encoding.features.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
+from speech_encoding.features.model_config import inspect_model
+from speech_encoding.features.speech_model import load_encoder, resolve_dtype
+from speech_encoding.run.devices import resolve_device
+from speech_encoding.features.whisper_blocks import WhisperBlocks
 
 RATE = 16000
 
@@ -57,7 +58,7 @@ def test_wav2vec2_and_wavlm_match_reference_loop(tiny_other_waveform_model, pool
     expected, expected_times = reference_features(tiny_other_waveform_model, audio, RATE, 0.25, 1.0,
                                                   pool)
     encoder = load_encoder(tiny_other_waveform_model, "cpu")
-    assert encoder.family == "waveform" and encoder.n_layers == 2
+    assert encoder.family.name == "waveform" and encoder.n_layers == 2
     features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s",
                                     threads=2)
     assert_matches(features, times, expected, expected_times)
@@ -153,7 +154,7 @@ def test_bfloat16_on_cpu_is_close_to_float32_reference(request, family, atol, au
 
 
 def test_float16_is_refused_on_cpu_before_audio_is_read(tmp_path, tiny_whisper):
-    with pytest.raises(InputError, match="dtype 'float16' needs a CUDA device.*float32 or bfloat16"):
+    with pytest.raises(InputError, match="dtype float16 needs a CUDA device.*float32 or bfloat16"):
         resolve_dtype("float16", "cpu")
     assert resolve_dtype("float16", "cuda") == torch.float16
     if not torch.cuda.is_available():
@@ -164,11 +165,11 @@ def test_float16_is_refused_on_cpu_before_audio_is_read(tmp_path, tiny_whisper):
 
 def test_auto_device_picks_cuda_when_available(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert resolve_device("auto") == "cuda"
+    assert resolve_device("auto", "feature set device") == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert resolve_device("auto") == "cpu"
+    assert resolve_device("auto", "feature set device") == "cpu"
     with pytest.raises(InputError, match="device is 'cuda' but no CUDA device"):
-        resolve_device("cuda")
+        resolve_device("cuda", "feature set device")
 
 
 def test_threads_follow_the_request_and_are_logged(tmp_path, tiny_hubert, audio, caplog):

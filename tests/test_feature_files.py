@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from speech_encoding.downsample import downsample
+from speech_encoding.design_matrix.downsample import downsample
 from speech_encoding.errors import InputError
-from speech_encoding.extract import extract_story_file
-from speech_encoding.feature_files import cast_layer, read_layer
+from speech_encoding.features.extract import extract_story_file
+from speech_encoding.features.feature_files import cast_layer, read_layer
 
 RATE = 16000
 SETTINGS = {"chunk_size": 0.5, "context_size": 1.0, "pool": "mean", "target_sample_rate": RATE,

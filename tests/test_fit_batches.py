@@ -1,17 +1,18 @@
 """Voxel batches, memory-mapped responses and weights.npy of the fit stage."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from speech_encoding.encoding_model import fit_stories
+from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.errors import InputError
-from speech_encoding.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
-from speech_encoding.preprocess import prepare_features, prepare_responses
-from speech_encoding.responses import check_finite, load_responses, row_blocks
-from speech_encoding.settings import RidgeSettings
-from speech_encoding.weights_file import weights_writer
+from speech_encoding.modelling.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
+from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses
+from speech_encoding.data.responses import check_finite, load_responses, row_blocks
+from speech_encoding.modelling.weights_file import weights_writer
 
-from conftest import write_responses
+from conftest import ridge_settings, write_responses
 from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_weights
 
 STORIES = {"a": "train", "b": "train", "c": "train", "t": "test"}
@@ -52,14 +53,14 @@ def test_responses_are_memory_mapped_and_checked_block_by_block(tmp_path):
 @pytest.mark.parametrize("mode", ["train_test", "nested_cv"])
 def test_tiny_batches_from_memory_mapped_files_give_the_single_batch_fit(tmp_path, mode):
     features, responses = story_data(tmp_path)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
                              mode=mode, normalize_targets=True)
     whole, summary = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1")
     batched, _ = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
                              working_bytes=1)  # the working set of one voxel at a time
     in_memory = {story: np.array(data, dtype=np.float64) for story, data in responses.items()}
     copied, _ = fit_stories(features, in_memory, STORIES, TRIMMING,
-                            RidgeSettings(**{**vars(settings), "voxel_batch": 3}), "s1")
+                            dataclasses.replace(settings, voxel_batch=3), "s1")
     for table in (batched, copied):
         np.testing.assert_array_equal(table["alpha"], whole["alpha"])
         np.testing.assert_allclose(table["r"], whole["r"], atol=1e-6, rtol=0)
@@ -68,7 +69,7 @@ def test_tiny_batches_from_memory_mapped_files_give_the_single_batch_fit(tmp_pat
 
 def test_weights_file_holds_the_refit_weights_in_documented_order(tmp_path):
     features, responses = story_data(tmp_path)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, voxel_batch=2)
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, voxel_batch=2)
     path = tmp_path / "weights.npy"
     with weights_writer(path) as open_weights:
         voxels, _ = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
@@ -87,7 +88,7 @@ def test_weights_file_holds_the_refit_weights_in_documented_order(tmp_path):
 
 def test_nested_cv_weights_have_one_slice_per_outer_fold(tmp_path):
     features, responses = story_data(tmp_path)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
                              mode="nested_cv")
     with weights_writer(tmp_path / "weights.npy") as open_weights:
         fit_stories(features, responses, STORIES, TRIMMING, settings, "s1", weights_out=open_weights)
@@ -98,7 +99,7 @@ def test_nested_cv_weights_have_one_slice_per_outer_fold(tmp_path):
 def test_a_failed_fit_leaves_no_weights_file(tmp_path):
     features, responses = story_data(tmp_path)
     features["b"] = features["b"][:3]  # misaligned with its responses
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5)
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5)
     with pytest.raises(InputError, match="story 'b'"):
         with weights_writer(tmp_path / "weights.npy") as open_weights:
             fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
@@ -108,9 +109,9 @@ def test_a_failed_fit_leaves_no_weights_file(tmp_path):
 
 def test_ridge_device_cuda_without_a_gpu_is_an_error_naming_the_key(monkeypatch):
     import torch
-    from speech_encoding.devices import resolve_device
+    from speech_encoding.run.devices import resolve_device
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert resolve_device("auto", "ridge.device") == torch.device("cpu")
+    assert resolve_device("auto", "ridge.device") == "cpu"
     with pytest.raises(InputError, match=r"ridge.device is 'cuda' but no CUDA device"):
         resolve_device("cuda", "ridge.device")
     with pytest.raises(InputError, match=r"ridge.device: unknown device 'tpu'"):

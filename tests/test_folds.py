@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from speech_encoding.errors import InputError
-from speech_encoding.folds import cv_splits, validation_folds
+from speech_encoding.modelling.folds import cv_splits
+
+
+def validation_folds(n_rows, n_folds, folding_type, chunk_length, seed):
+    """The validation rows of every fold of a partitioning folding type."""
+    return [held_out for _, held_out in cv_splits(n_rows, n_folds, folding_type, chunk_length, seed)]
 
 
 def reference_chunks(n_rows, chunk_length):
@@ -101,8 +106,9 @@ def test_too_few_chunks_or_folds_raise(n_rows, n_folds, folding_type):
 
 
 def test_unknown_folding_type_raises():
-    with pytest.raises(InputError):
-        validation_folds(50, 3, "random", 7, 0)
+    with pytest.raises(InputError, match=r"ridge.folding_type: unknown folding type 'random' \(known: "
+                                         r"chunked, chunked_contiguous, kfold, timeseries, group\)"):
+        cv_splits(50, 3, "random", 7, 0)
 
 
 @pytest.mark.parametrize("folding_type", ["chunked", "chunked_contiguous", "kfold"])

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import write_stories_tsv
 from speech_encoding.errors import InputError
-from speech_encoding.manifest import read_manifest, tr_times, write_manifest
+from speech_encoding.data.manifest import read_manifest, tr_times, write_manifest
 
 
 def row(story, split="train", **extra):

@@ -7,8 +7,9 @@ import pytest
 from scipy import stats as sps
 
 from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
-from speech_encoding.encoding_model import fit_nested_cv, fit_stories, fit_train_test
-from speech_encoding.settings import RidgeSettings
+from speech_encoding.modelling.fit import fit_nested_cv, fit_stories, fit_train_test
+
+from conftest import ridge_settings
 
 
 def ref_standardize(train, test):
@@ -62,7 +63,7 @@ def data(n_rows=120, n_features=10, n_voxels=7, seed=0):
 @pytest.mark.parametrize("normalize", [False, True])
 def test_nested_cv_matches_reference(normalize):
     x, y = data()
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
                              seed=2, mode="nested_cv", normalize_features=normalize)
     got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
     want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize)
@@ -79,7 +80,7 @@ def test_nested_cv_matches_reference(normalize):
 
 def test_train_test_normalize_features_uses_training_statistics():
     x, y = data(seed=4)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, chunk_length=8, seed=1,
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=8, seed=1,
                              normalize_features=True)
     got = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
     pred, alphas = ref_fit(x[:90], y[:90], x[90:], 3, 8, 1, normalize=True)
@@ -95,7 +96,7 @@ def test_fit_stories_nested_mode_concatenates_every_story_in_order():
     responses = {s: features[s] @ weights + rng.normal(size=(40, 5)) for s in stories}
     trimming = {"train_features_start": 2, "train_targets_start": 2,
                 "test_features_start": 30, "test_targets_start": 30}
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=2, n_outer_folds=3, folding_type="group",
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=2, n_outer_folds=3, folding_type="group",
                              mode="nested_cv")
     voxels, summary = fit_stories(features, responses, {s: "train" for s in stories}, trimming,
                                   settings)
@@ -109,7 +110,7 @@ def test_constant_and_zero_voxels_get_r0_p1_in_both_modes():
     x, y = data(seed=9)
     y[:, 0] = 3.0
     y[:, 1] = 0.0
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=3, chunk_length=8)
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=3, chunk_length=8)
     train_test = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
     nested = fit_nested_cv(x, y, np.zeros(len(x)), settings)
     for voxels in (train_test, nested):

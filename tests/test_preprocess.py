@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from speech_encoding.preprocess import prepare_story, zscore_columns
+from speech_encoding.design_matrix.preprocess import prepare_story, zscore_columns
 
 
 def reference_zscore(x, clean_nan=False):

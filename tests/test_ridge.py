@@ -1,12 +1,15 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 from scipy import stats as sps
 
-from speech_encoding.encoding_model import fit_train_test
-from speech_encoding.ridge import choose_alphas, decompose
-from speech_encoding.settings import RidgeSettings
-from speech_encoding.voxelwise_ridge import VoxelwiseRidge
+from speech_encoding.modelling.fit import fit_train_test
+from speech_encoding.modelling.ridge import choose_alphas, decompose
+from speech_encoding.modelling.voxelwise_ridge import VoxelwiseRidge
+
+from conftest import ridge_settings
 
 from ridge_reference import (ALPHAS, SHAPES, as_splits, assert_best_within, make_data, ref_choose,
                              ref_cv_scores, ref_folds, ref_predict, ref_score, ref_svd, ref_weights)
@@ -109,7 +112,7 @@ def test_refit_predictions_and_weights_match_reference(shape, normalpha):
 @pytest.mark.parametrize("single_alpha", [False, True])
 def test_fit_train_test_matches_reference(shape, folding_type, normalpha, use_corr, single_alpha):
     x_train, y_train, x_test, y_test = make_data(*SHAPES[shape], seed=4)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, folding_type=folding_type,
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, folding_type=folding_type,
                              chunk_length=4, normalpha=normalpha, single_alpha=single_alpha,
                              use_corr=use_corr, alpha_fdr=0.05, singcutoff=1e-10, seed=0)
     result = fit_train_test(x_train, y_train, x_test, y_test, settings)
@@ -140,10 +143,10 @@ def test_fit_train_test_matches_reference(shape, folding_type, normalpha, use_co
 @pytest.mark.parametrize("voxel_batch", [1, 4])
 def test_voxel_batches_give_the_unbatched_fit(voxel_batch, single_alpha):
     x_train, y_train, x_test, y_test = make_data(*SHAPES["n_gt_p"], seed=6, n_voxels=9)
-    settings = RidgeSettings(alphas=ALPHAS, n_inner_folds=3, folding_type="kfold",
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, folding_type="kfold",
                              single_alpha=single_alpha)
     whole = fit_train_test(x_train, y_train, x_test, y_test, settings)
     batched = fit_train_test(x_train, y_train, x_test, y_test,
-                             RidgeSettings(**{**vars(settings), "voxel_batch": voxel_batch}))
+                             dataclasses.replace(settings, voxel_batch=voxel_batch))
     np.testing.assert_array_equal(batched["alpha"], whole["alpha"])
     np.testing.assert_allclose(batched["r"], whole["r"], atol=1e-6, rtol=0)

@@ -8,7 +8,7 @@ import sys
 
 JOB = """
 import logging, sys
-from speech_encoding.run_logging import log_to_file
+from speech_encoding.run.job_logging import log_to_file
 log_to_file(sys.argv[1])
 logging.info("working")
 print("progress", file=sys.stderr)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from speech_encoding.stats import column_correlation, correlation_pvalue, fdr_bh
+from speech_encoding.modelling.stats import column_correlation, correlation_pvalue, fdr_bh
 
 
 def reference_correlation(pred, actual):

@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from speech_encoding.window_workers import ThreadPlan, parallel_runs, split_evenly, thread_plan
+from speech_encoding.features.window_workers import ThreadPlan, parallel_runs, split_evenly, thread_plan
 
 
 @pytest.mark.parametrize("device, threads, batch_size, expected", [

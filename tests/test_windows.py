@@ -1,7 +1,7 @@
 import pytest
 
 from speech_encoding.errors import InputError
-from speech_encoding.windows import window_ends
+from speech_encoding.features.windows import window_ends
 
 
 def reference_window_ends(n_samples, sample_rate, chunk_size, context_size):

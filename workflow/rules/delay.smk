@@ -7,8 +7,7 @@ rule delay:
     output:
         f"{RESULTS}/delayed/{{feature_set}}/{{story}}/layer{{layer}}.npy",
     params:
-        fir_delays=config["fir_delays"],
-        circpad=config["fir_circpad"],
+        **delay_params(config),
     log:
         f"{RESULTS}/logs/delay/{{feature_set}}/{{story}}/layer{{layer}}.log",
     benchmark:

@@ -1,4 +1,17 @@
 # The embedded demo: a synthetic dataset and a random-weight Whisper, generated from seeds.
+# Included first: the plan of the run (common.smk) takes from GENERATED the stories, subjects and
+# models these rules will write, since their files do not exist before the rules run.
+from speech_encoding.demo.planning import demo_generated_inputs, story_names
+from speech_encoding.run.rerun_policy import canonical
+
+DEMO_DATASET = f"{RESULTS}/demo/dataset"
+DEMO_MODEL = f"{RESULTS}/demo/model"
+GENERATED = demo_generated_inputs(config, DEMO_DATASET, DEMO_MODEL)
+
+
+def demo_settings():
+    """The demo section without the model (the dataset does not depend on the model)."""
+    return canonical({key: value for key, value in config["demo"].items() if key != "model"})
 
 
 if "demo" in config:

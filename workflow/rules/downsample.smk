@@ -9,9 +9,9 @@ rule downsample:
         f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy",
     params:
         grid=lambda wildcards: STORIES[wildcards.story].tr_grid_params(),
-        method=downsample_settings(),
+        method=downsample_params(config["downsample"]),
         layer=lambda wildcards: int(wildcards.layer),
-        extraction=extraction_params,
+        extraction=extraction_settings_of,
     log:
         f"{RESULTS}/logs/downsample/{{feature_set}}/{{story}}/layer{{layer}}.log",
     benchmark:

@@ -10,7 +10,7 @@ rule extract_features:
     output:
         directory(f"{RESULTS}/features/{{feature_set}}/{{story}}"),
     params:
-        extraction=extraction_params,
+        extraction=extraction_settings_of,
     log:
         f"{RESULTS}/logs/extract_features/{{feature_set}}/{{story}}.log",
     benchmark:

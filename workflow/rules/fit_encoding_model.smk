@@ -11,8 +11,8 @@ rule fit_encoding_model:
     params:
         stories=list(STORIES),
         splits=[story.split for story in STORIES.values()],
-        trimming=canonical(config["trimming"]),
-        ridge=ridge_params(),
+        trimming=trimming_params(config),
+        ridge=ridge_params(config["ridge"]),
     log:
         f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
     benchmark:

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from speech_encoding.atomic_io import save_npy
-from speech_encoding.delays import stack_delays
-from speech_encoding.run_logging import log_to_file
+from speech_encoding.run.atomic_io import save_npy
+from speech_encoding.design_matrix.delays import stack_delays
+from speech_encoding.run.job_logging import log_to_file
 
 log_to_file(snakemake.log[0])
 delayed = stack_delays(np.load(snakemake.input[0]), snakemake.params.fir_delays,

@@ -6,20 +6,19 @@ from contextlib import ExitStack
 import numpy as np
 import torch
 
-from speech_encoding.atomic_io import save_json, save_parquet
-from speech_encoding.encoding_model import fit_stories
-from speech_encoding.memory_budget import working_memory_bytes
-from speech_encoding.responses import load_responses
-from speech_encoding.run_logging import log_to_file
-from speech_encoding.settings import RidgeSettings
-from speech_encoding.weights_file import weights_writer
+from speech_encoding.run.atomic_io import save_json, save_parquet
+from speech_encoding.modelling.fit import fit_stories
+from speech_encoding.modelling.memory_budget import working_memory_bytes
+from speech_encoding.data.responses import load_responses
+from speech_encoding.run.job_logging import log_to_file
+from speech_encoding.run.rerun_policy import ridge_runtime
+from speech_encoding.run.settings import RidgeSettings
+from speech_encoding.modelling.weights_file import weights_writer
 
 log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
-# device and voxel_batch come from the config, not params: a params change would rerun the fit
-compute = {key: snakemake.config["ridge"][key] for key in ("device", "voxel_batch")}
-settings = RidgeSettings.from_config({**snakemake.params.ridge, **compute})
+settings = RidgeSettings.from_config({**snakemake.params.ridge, **ridge_runtime(snakemake.config)})
 logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}

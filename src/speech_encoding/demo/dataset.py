@@ -8,32 +8,16 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ..atomic_io import atomic_path, save_json, save_npy
-from ..delays import stack_delays
-from ..downsample import rect_downsample
-from ..manifest import Story, tr_times, write_manifest
-from ..preprocess import zscore_columns
+from ..run.atomic_io import atomic_path, save_json, save_npy
+from ..design_matrix.delays import stack_delays
+from ..design_matrix.downsample import rect_downsample
+from ..data.manifest import Story, tr_times, write_manifest
+from ..design_matrix.preprocess import zscore_columns
+from .planning import demo_stories
 from .speech_audio import band_envelopes, speech_like_audio
 
 BAND_EDGES = [80.0, 500.0, 1500.0, 4000.0, 8000.0]
 RESPONSE_DELAYS = [1, 2, 3, 4]
-
-
-def story_names(demo: Mapping) -> list[str]:
-    """story01, story02, ...: training stories first, then test stories."""
-    return [f"story{i + 1:02d}" for i in range(demo["n_train_stories"] + demo["n_test_stories"])]
-
-
-def demo_stories(demo: Mapping, dataset_dir: str | Path) -> list[Story]:
-    """The demo manifest's rows, known before the dataset is written (for planning the DAG).
-
-    Audio paths are spelled under `dataset_dir` as given, as the demo rule spells its outputs.
-    """
-    folder = Path(dataset_dir)
-    n_trs = int(demo["story_duration"] // demo["tr"])
-    return [Story(name=name, audio=folder / "audio" / f"{name}.wav", tr=float(demo["tr"]),
-                  n_trs=n_trs, split="train" if i < demo["n_train_stories"] else "test")
-            for i, name in enumerate(story_names(demo))]
 
 
 def _ar1_noise(n_rows: int, n_columns: int, rho: float, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,92 @@
+"""Audio input: read any soundfile-supported file, mix to mono, resample with resampy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from ..run.atomic_io import atomic_path
+from ..errors import InputError
+
+
+MAX_CHANNELS = 2
+
+
+def wav_bytes_missing(path: str | Path) -> int:
+    """For a RIFF/WAVE file, how many bytes its data chunk declares beyond the end of the file.
+
+    libsndfile silently reads a truncated WAV as a shorter one; this catches it. 0 for other formats.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return 0
+        size = Path(path).stat().st_size
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return 0
+            chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if chunk_id == b"data":
+                return max(chunk_size - (size - handle.tell()), 0)
+            handle.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) -> float:
+    """Cheap checks from the header: readable, not truncated, 1-2 channels, long enough.
+
+    Returns the duration in seconds.
+    """
+    try:
+        info = soundfile.info(str(path))
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise InputError(f"story {story!r}: cannot read audio file {path}: {error}") from None
+    if info.frames == 0:
+        raise InputError(f"story {story!r}: audio file {path} has no samples")
+    if info.channels > MAX_CHANNELS:
+        raise InputError(f"story {story!r}: audio file {path} has {info.channels} channels; "
+                         f"expected mono or stereo")
+    missing = wav_bytes_missing(path)
+    if missing:
+        raise InputError(f"story {story!r}: audio file {path} is truncated ({missing} bytes of "
+                         "audio data missing); copy it again")
+    duration = info.frames / info.samplerate
+    if duration < min_duration:
+        raise InputError(f"story {story!r}: audio file {path} is {duration:.3f} s long, shorter than "
+                         f"one window (context_size {min_duration} s)")
+    return duration
+
+
+def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
+    """Read audio as float32 mono (channels averaged) and its sample rate, after the file checks."""
+    check_audio_file(path, story)
+    data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    mono = data.mean(axis=1)
+    if not np.all(np.isfinite(mono)):
+        raise InputError(f"story {story!r}: audio file {path} contains NaN/inf samples")
+    return mono, int(rate)
+
+
+def resample(audio: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
+    """Resample to `target_rate` (unchanged when the rates are equal)."""
+    import resampy  # here, not at the top: its numba import would slow every snakemake start
+
+    if rate == target_rate:
+        return audio.astype(np.float32)
+    return resampy.resample(audio, rate, target_rate, axis=0).astype(np.float32)
+
+
+def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
+    """Write float32 mono WAV atomically."""
+    with atomic_path(path) as tmp:
+        soundfile.write(str(tmp), audio, rate, subtype="FLOAT", format="WAV")
+
+
+def resample_file(source: str | Path, target: str | Path, target_rate: int, story: str) -> dict:
+    """Read, mix to mono, resample and write one story's audio; returns what was done."""
+    audio, rate = read_mono(source, story)
+    write_wav(target, resample(audio, rate, target_rate), target_rate)
+    return {"story": story, "source_rate": rate, "target_rate": target_rate,
+            "duration_s": len(audio) / rate}

@@ -1,0 +1,53 @@
+"""What the demo rules will generate, known from the config before they run: the planning of a
+demo run uses these stand-ins for a manifest, response folders and a model that do not exist yet.
+
+Light at import (no torch, no soundfile): every snakemake start plans the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..data.manifest import Story
+from ..run.plan import GeneratedInputs
+
+DEMO_FAMILY = "whisper"  # the demo model is a random-weight Whisper (demo/model.py)
+
+
+def story_names(demo: Mapping) -> list[str]:
+    """story01, story02, ...: training stories first, then test stories."""
+    return [f"story{i + 1:02d}" for i in range(demo["n_train_stories"] + demo["n_test_stories"])]
+
+
+def demo_stories(demo: Mapping, dataset_dir: str | Path) -> list[Story]:
+    """The demo manifest's rows, known before the dataset is written (for planning the DAG).
+
+    Audio paths are spelled under `dataset_dir` as given, as the demo rule spells its outputs.
+    """
+    folder = Path(dataset_dir)
+    n_trs = int(demo["story_duration"] // demo["tr"])
+    return [Story(name=name, audio=folder / "audio" / f"{name}.wav", tr=float(demo["tr"]),
+                  n_trs=n_trs, split="train" if i < demo["n_train_stories"] else "test")
+            for i, name in enumerate(story_names(demo))]
+
+
+def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when two paths name the same place (before either exists)."""
+    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> GeneratedInputs:
+    """The inputs the demo rules will write, for the parts of `config` that point at them:
+    nothing when the config has no `demo` section or reads its own dataset and models."""
+    if "demo" not in config:
+        return GeneratedInputs()
+    demo = config["demo"]
+    uses_dataset = same_path(config["dataset"]["stories"], Path(dataset_dir) / "stories.tsv")
+    models = {fs["model"]: (model_dir, DEMO_FAMILY, demo["model"]["encoder_layers"])
+              for fs in config["feature_sets"] if same_path(fs["model"], model_dir)}
+    if not uses_dataset:
+        return GeneratedInputs(models=models)
+    return GeneratedInputs(stories=demo_stories(demo, dataset_dir), subjects=list(demo["subjects"]),
+                           models=models, truth=f"{dataset_dir}/truth.json")

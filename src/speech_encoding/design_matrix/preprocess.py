@@ -1,0 +1,54 @@
+"""Per-story preparation of a design matrix and responses: trim, z-score, NaN to zero."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .trimming import check_alignment, trim_slice
+
+
+def standardize_with(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Z-score both with the column mean and std (ddof 0) of `train`; constant columns only demeaned."""
+    train = np.asarray(train, dtype=np.float64)
+    mean = train.mean(axis=0)
+    centred = train - mean
+    std = centred.std(axis=0)
+    scale = np.where(std > 0, std, 1.0)
+    return centred / scale, (np.asarray(other, dtype=np.float64) - mean) / scale
+
+
+def zscore_columns(data: np.ndarray) -> np.ndarray:
+    """Z-score each column (ddof 0); a constant column is only demeaned."""
+    return standardize_with(data, data)[0]
+
+
+def prepare_features(features: np.ndarray, split: str, trimming: Mapping) -> np.ndarray:
+    """Trim a story's feature rows for `split`, z-score the columns, zero NaN/inf."""
+    x = np.asarray(features, dtype=np.float64)[trim_slice(trimming, split, "features")]
+    return np.nan_to_num(zscore_columns(x), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def prepare_responses(responses: np.ndarray, split: str, trimming: Mapping,
+                      voxels: slice = slice(None)) -> np.ndarray:
+    """Trim a story's response rows for `split` and z-score the `voxels` columns (float64)."""
+    rows = trim_slice(trimming, split, "targets")
+    return zscore_columns(np.asarray(responses[rows, voxels], dtype=np.float64))
+
+
+def prepare_story(features: np.ndarray, responses: np.ndarray, split: str,
+                  trimming: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """Trim features and responses for `split`, z-score both column-wise, zero NaN in features."""
+    return prepare_features(features, split, trimming), prepare_responses(responses, split, trimming)
+
+
+def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
+                   stories: Sequence[str], split: str, trimming: Mapping, subject: str):
+    """Check each story's alignment, trim and z-score its features, stack; also each row's story."""
+    xs, groups = [], []
+    for story in stories:
+        check_alignment(subject, story, split, len(features[story]), len(responses[story]), trimming)
+        xs.append(prepare_features(features[story], split, trimming))
+        groups.extend([story] * len(xs[-1]))
+    return np.vstack(xs), np.array(groups)

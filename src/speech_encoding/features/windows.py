@@ -1,0 +1,32 @@
+"""Sliding windows over a story's audio: window i ends at context + i * chunk (in samples)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+
+
+def window_ends(n_samples: int, sample_rate: int, chunk_size: float, context_size: float,
+                story: str = "?") -> np.ndarray:
+    """End sample of every full window that ends inside the audio.
+
+    chunk_size (stride) and context_size (window length) are in seconds and rounded to whole
+    samples; a story shorter than one window is an error naming the story and both durations.
+    """
+    chunk = int(round(chunk_size * sample_rate))
+    context = int(round(context_size * sample_rate))
+    if chunk < 1 or context < 1:
+        raise InputError(f"chunk_size {chunk_size} s / context_size {context_size} s are shorter "
+                         f"than one sample at {sample_rate} Hz")
+    if n_samples < context:
+        raise InputError(
+            f"story {story!r}: audio is {n_samples / sample_rate:.3f} s long, shorter than one "
+            f"window (context_size {context_size} s)")
+    n_windows = (n_samples - context) // chunk + 1
+    return context + chunk * np.arange(n_windows, dtype=np.int64)
+
+
+def window_length(sample_rate: int, context_size: float) -> int:
+    """Window length in samples."""
+    return int(round(context_size * sample_rate))

@@ -1,0 +1,183 @@
+"""Fitting one encoding model: train/test (LeBel) or nested cross-validation over all stories."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..design_matrix.preprocess import stack_features, standardize_with
+from ..run.devices import resolve_device
+from ..run.settings import RidgeSettings
+from .folds import cv_splits
+from .memory_budget import auto_voxel_batch, working_memory_bytes
+from .modes import MODES
+from .response_batches import (ColumnSource, array_columns, paired, row_split, standardized,
+                               story_columns)
+from .scores import score_summary
+from .significance import combine_folds, significance
+from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches
+
+log = logging.getLogger(__name__)
+
+
+def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches, n_voxels: int,
+                  settings: RidgeSettings, groups: Sequence | None = None,
+                  working_bytes: int | None = None, weights_out: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-voxel alphas by inner CV on the training rows, refit on all of them; test r and alphas.
+
+    Applies the optional training-set standardisation; responses arrive in voxel batches of
+    `ridge.voxel_batch` (or as many as `working_bytes` holds when unset).
+    """
+    if settings.normalize_features:
+        x_train, x_test = standardize_with(x_train, x_test)
+    if settings.normalize_targets:
+        targets = standardized(targets)
+    splits = cv_splits(len(x_train), settings.n_inner_folds, settings.folding_type,
+                       settings.chunk_length, settings.seed, groups, key="ridge.n_inner_folds")
+    device = resolve_device(settings.device, "ridge.device")
+    model = VoxelwiseRidge(x_train, x_test, splits, settings.alphas, settings.singcutoff,
+                           settings.normalpha, settings.use_corr, device)
+    voxel_batch = settings.voxel_batch or auto_voxel_batch(
+        n_voxels, len(x_train) + len(x_test), x_train.shape[1], len(settings.alphas),
+        max(len(held_out) for _, held_out in splits),
+        working_memory_bytes(None) if working_bytes is None else working_bytes)
+    log.info("alpha search: %d training rows, %d features, %d voxels in batches of %d, %d alphas, "
+             "%d folds, device %s", len(x_train), x_train.shape[1], n_voxels, voxel_batch,
+             len(settings.alphas), len(splits), device)
+    return fit_voxel_batches(model, targets, n_voxels, voxel_batch, settings.single_alpha,
+                             weights_out)
+
+
+def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
+                     n_voxels: int, settings: RidgeSettings, groups: Sequence | None = None,
+                     **compute) -> pd.DataFrame:
+    """Fit on the training rows, score the test rows: voxel, r, p, q, significant, alpha."""
+    r, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, groups, **compute)
+    p, q, significant = significance(r, len(x_test), settings.alpha_fdr)
+    return pd.DataFrame({"voxel": np.arange(n_voxels), "r": r, "p": p, "q": q,
+                         "significant": significant, "alpha": voxel_alphas})
+
+
+def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                   y_test: np.ndarray, settings: RidgeSettings,
+                   groups: Sequence | None = None, **compute) -> pd.DataFrame:
+    """`train_test_table` on in-memory responses."""
+    return train_test_table(x_train, x_test, paired(array_columns(y_train), array_columns(y_test)),
+                            y_train.shape[1], settings, groups, **compute)
+
+
+def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, groups: Sequence,
+                    settings: RidgeSettings, working_bytes: int | None = None,
+                    weights_out: np.ndarray | None = None) -> pd.DataFrame:
+    """Outer folds over all rows, each fitted as in train/test mode, then combined per voxel.
+
+    r and alpha are averaged over outer folds; p-values are combined by Fisher's method and
+    BH-corrected; `n_significant_folds` counts the folds where the voxel passed FDR within the
+    fold, and `majority_significant` is true when that count is above half the folds.
+    `weights_out`, when given, is (n_outer_folds, n_features, n_voxels).
+    """
+    groups = np.asarray(groups)
+    outer = cv_splits(len(x), settings.n_outer_folds, settings.folding_type, settings.chunk_length,
+                      settings.seed, groups, key="ridge.n_outer_folds")
+    r_folds, p_folds, significant_folds, alpha_folds = [], [], [], []
+    for fold, (train, test) in enumerate(outer):
+        log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),
+                 len(train), len(test))
+        r, voxel_alphas = fit_and_score(
+            x[train], x[test], row_split(responses, train, test), n_voxels, settings, groups[train],
+            working_bytes, None if weights_out is None else weights_out[fold])
+        p, _, significant = significance(r, len(test), settings.alpha_fdr)
+        r_folds.append(r)
+        p_folds.append(p)
+        significant_folds.append(significant)
+        alpha_folds.append(voxel_alphas)
+    combined = combine_folds(np.array(p_folds), np.array(significant_folds), settings.alpha_fdr)
+    return pd.DataFrame({"voxel": np.arange(n_voxels), "r": np.mean(r_folds, axis=0),
+                         "p": combined["p"], "q": combined["q"],
+                         "significant": combined["significant"],
+                         "alpha": np.mean(alpha_folds, axis=0),
+                         "n_significant_folds": combined["n_significant_folds"],
+                         "majority_significant": combined["majority_significant"]})
+
+
+def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: RidgeSettings,
+                  **compute) -> pd.DataFrame:
+    """`nested_cv_table` on in-memory responses."""
+    return nested_cv_table(x, array_columns(y), y.shape[1], groups, settings, **compute)
+
+
+def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
+                          splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
+                          subject: str, working_bytes: int | None,
+                          weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
+                          ) -> tuple[pd.DataFrame, dict]:
+    """Every story with the train_* trimming slices, concatenated; outer folds over all rows."""
+    n_voxels = next(iter(responses.values())).shape[1]
+    stories = list(splits)
+    x, groups = stack_features(features, responses, stories, "train", trimming, subject)
+    weights = None if weights_out is None else weights_out(
+        (settings.n_outer_folds, x.shape[1], n_voxels))
+    voxels = nested_cv_table(x, story_columns(responses, stories, "train", trimming), n_voxels,
+                             groups, settings, working_bytes, weights)
+    return voxels, {"n_rows": int(len(x)), "n_features": int(x.shape[1])}
+
+
+def fit_train_test_stories(features: Mapping[str, np.ndarray],
+                           responses: Mapping[str, np.ndarray], splits: Mapping[str, str],
+                           trimming: Mapping, settings: RidgeSettings, subject: str,
+                           working_bytes: int | None,
+                           weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
+                           ) -> tuple[pd.DataFrame, dict]:
+    """Training and test stories, each with their own trimming slices; scored on the test rows."""
+    n_voxels = next(iter(responses.values())).shape[1]
+    train = [story for story, split in splits.items() if split == "train"]
+    test = [story for story, split in splits.items() if split == "test"]
+    x, groups = stack_features(features, responses, train, "train", trimming, subject)
+    x_test, _ = stack_features(features, responses, test, "test", trimming, subject)
+    targets = paired(story_columns(responses, train, "train", trimming),
+                     story_columns(responses, test, "test", trimming))
+    weights = None if weights_out is None else weights_out((x.shape[1], n_voxels))
+    voxels = train_test_table(x, x_test, targets, n_voxels, settings, groups,
+                              working_bytes=working_bytes, weights_out=weights)
+    return voxels, {"n_train_rows": int(len(x)), "n_test_rows": int(len(x_test)),
+                    "n_features": int(x.shape[1])}
+
+
+def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
+                splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
+                subject: str = "?", working_bytes: int | None = None,
+                weights_out: Callable[[tuple[int, ...]], np.ndarray] | None = None
+                ) -> tuple[pd.DataFrame, dict]:
+    """Prepare the stories (in the order of `splits`) and fit them in `settings.mode`.
+
+    Parameters
+    ----------
+    features : mapping of str to np.ndarray
+        Per story, its (n_trs, n_features) delayed features.
+    responses : mapping of str to np.ndarray
+        Per story, its (n_rows, n_voxels) responses; may be memory-mapped: they are read a voxel
+        batch at a time.
+    splits : mapping of str to str
+        Per story, 'train' or 'test' (ignored in nested_cv, where every story is used).
+    trimming, settings, subject, working_bytes
+        The trimming config, the ridge settings, the subject (for messages), and the memory the
+        voxel batches may use.
+    weights_out : callable, optional
+        `weights_out(shape)` returns the float32 array that receives the weights:
+        (n_features, n_voxels), or (n_outer_folds, n_features, n_voxels) in nested_cv.
+
+    Returns
+    -------
+    voxels : pd.DataFrame
+        One row per voxel: voxel, r, p, q, significant, alpha (and the nested_cv fold counts).
+    summary : dict
+        The summary metrics, row counts, n_features and mode (summary.json).
+    """
+    mode = MODES.lookup(settings.mode)
+    voxels, counts = mode.fit(features, responses, splits, trimming, settings, subject,
+                              working_bytes, weights_out)
+    return voxels, {**score_summary(voxels), **counts, "mode": settings.mode}

@@ -1,0 +1,48 @@
+"""Responses delivered a batch of voxels at a time, prepared for fitting (TargetBatches sources).
+
+A source is a function from a voxel slice to float64 arrays of those voxels' columns; stories stay
+memory-mapped on disk and only the requested columns are read, trimmed and z-scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..design_matrix.preprocess import prepare_responses, standardize_with
+from .voxelwise_ridge import TargetBatches
+
+ColumnSource = Callable[[slice], np.ndarray]
+
+
+def story_columns(responses: Mapping[str, np.ndarray], stories: Sequence[str], split: str,
+                  trimming: Mapping) -> ColumnSource:
+    """Stories' responses trimmed for `split`, z-scored per story, stacked in `stories` order."""
+    return lambda voxels: np.vstack([prepare_responses(responses[story], split, trimming, voxels)
+                                     for story in stories])
+
+
+def array_columns(data: np.ndarray) -> ColumnSource:
+    """Columns of an in-memory (or memory-mapped) array, as float64."""
+    return lambda voxels: np.asarray(data[:, voxels], dtype=np.float64)
+
+
+def paired(train: ColumnSource, test: ColumnSource) -> TargetBatches:
+    """Training and test responses from two sources."""
+    return lambda voxels: (train(voxels), test(voxels))
+
+
+def row_split(source: ColumnSource, train_rows: np.ndarray, test_rows: np.ndarray) -> TargetBatches:
+    """Training and test rows of one source."""
+
+    def batch(voxels: slice) -> tuple[np.ndarray, np.ndarray]:
+        columns = source(voxels)
+        return columns[train_rows], columns[test_rows]
+
+    return batch
+
+
+def standardized(targets: TargetBatches) -> TargetBatches:
+    """Both parts z-scored with the training part's column statistics."""
+    return lambda voxels: standardize_with(*targets(voxels))

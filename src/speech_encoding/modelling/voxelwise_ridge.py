@@ -1,0 +1,140 @@
+"""Per-voxel-alpha ridge over batches of voxels: inner-CV alpha search, then one refit.
+
+Each training matrix (one per inner fold, plus all training rows for the refit) is decomposed once;
+the responses then flow through in voxel batches, so memory is bounded by the data plus a working
+set proportional to the batch, whatever the number of voxels.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .ridge import (COMPUTE_DTYPE, Decomposition, alpha_scores, apply_alphas, choose_alphas,
+                    decompose, effective_alphas, project_targets)
+from .stats import column_correlation
+
+log = logging.getLogger(__name__)
+
+# (voxel slice) -> (training responses, test responses) of those voxels, rows as in x_train/x_test
+TargetBatches = Callable[[slice], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class FoldBasis:
+    """A decomposed training matrix, the training rows it uses, and X_out R for the rows it predicts."""
+
+    train_rows: torch.Tensor | None  # None: every row
+    out_rows: torch.Tensor | None
+    decomposition: Decomposition
+    out_basis: torch.Tensor
+
+
+def fold_basis(x_train: torch.Tensor, x_out: torch.Tensor, singcutoff: float,
+               train_rows: torch.Tensor | None = None,
+               out_rows: torch.Tensor | None = None) -> FoldBasis:
+    """Decompose `x_train` and project `x_out` onto its weights basis."""
+    decomposition = decompose(x_train, singcutoff)
+    out_basis = x_out.to(COMPUTE_DTYPE) @ decomposition.weights_basis
+    return FoldBasis(train_rows, out_rows, decomposition, out_basis)
+
+
+def select_rows(y: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
+    """`y[rows]`, or `y` itself for every row."""
+    return y if rows is None else y.index_select(0, rows)
+
+
+class VoxelwiseRidge:
+    """Alpha search by inner CV on the training rows, then a refit on all of them.
+
+    Parameters are explicit; `splits` are (train_rows, validation_rows) pairs over x_train.
+    """
+
+    def __init__(self, x_train: np.ndarray, x_test: np.ndarray,
+                 splits: Sequence[tuple[np.ndarray, np.ndarray]], alphas: Sequence[float],
+                 singcutoff: float, normalpha: bool, use_corr: bool, device: str | torch.device):
+        self.alphas = np.asarray(alphas, dtype=np.float64)
+        self.normalpha, self.use_corr = normalpha, use_corr
+        self.device = torch.device(device)
+        x = torch.as_tensor(np.asarray(x_train, dtype=np.float64), device=self.device)
+        self.folds = []
+        for train, held_out in splits:
+            train_rows = torch.as_tensor(train, device=self.device)
+            out_rows = torch.as_tensor(held_out, device=self.device)
+            self.folds.append(fold_basis(x.index_select(0, train_rows), x.index_select(0, out_rows),
+                                         singcutoff, train_rows, out_rows))
+        x_test = torch.as_tensor(np.asarray(x_test, dtype=np.float64), device=self.device)
+        self.full = fold_basis(x, x_test, singcutoff)
+
+    @property
+    def n_features(self) -> int:
+        return self.full.decomposition.weights_basis.shape[0]
+
+    def as_tensor(self, y: np.ndarray) -> torch.Tensor:
+        """Responses as float32 on the model's device."""
+        return torch.as_tensor(np.asarray(y), device=self.device).to(COMPUTE_DTYPE)
+
+    def search(self, y_train: torch.Tensor) -> np.ndarray:
+        """Scores of every alpha averaged over the inner folds, (n_alphas, n_voxels) float64."""
+        total = np.zeros((len(self.alphas), y_train.shape[1]))
+        for fold in self.folds:
+            projected = project_targets(fold.decomposition, select_rows(y_train, fold.train_rows))
+            total += alpha_scores(fold.out_basis, fold.decomposition.eigenvalues, projected,
+                                  select_rows(y_train, fold.out_rows),
+                                  effective_alphas(self.alphas, fold.decomposition, self.normalpha),
+                                  self.use_corr)
+        return total / len(self.folds)
+
+    def refit(self, y_train: torch.Tensor, voxel_alphas: np.ndarray, with_weights: bool = False
+              ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Test predictions (n_test, n_voxels) with each voxel's alpha, and optionally the weights."""
+        decomposition = self.full.decomposition
+        projected = project_targets(decomposition, y_train)
+        applied = effective_alphas(voxel_alphas, decomposition, self.normalpha)
+        predictions = apply_alphas(self.full.out_basis, decomposition.eigenvalues, projected, applied)
+        weights = (apply_alphas(decomposition.weights_basis, decomposition.eigenvalues, projected,
+                                applied) if with_weights else None)
+        return predictions, weights
+
+
+def voxel_slices(n_voxels: int, voxel_batch: int) -> list[slice]:
+    """Consecutive voxel slices of at most `voxel_batch` voxels."""
+    return [slice(start, min(start + voxel_batch, n_voxels))
+            for start in range(0, n_voxels, voxel_batch)]
+
+
+def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: int,
+                      voxel_batch: int, single_alpha: bool,
+                      weights_out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Search, choose and refit batch by batch; return test r and the chosen alpha per voxel.
+
+    Per-voxel alphas need one pass over the responses; `single_alpha` needs two (every voxel's
+    scores before the choice). `weights_out`, when given, receives the (n_features, n_voxels) weights.
+    """
+    batches = voxel_slices(n_voxels, voxel_batch)
+    voxel_alphas = np.empty(n_voxels)
+    if single_alpha:
+        scores = np.concatenate([model.search(model.as_tensor(targets(voxels)[0]))
+                                 for voxels in batches], axis=1)
+        voxel_alphas[:] = choose_alphas(scores, model.alphas, single_alpha=True)
+    r = np.empty(n_voxels)
+    started = time.perf_counter()
+    for index, voxels in enumerate(batches):
+        y_train, y_test = targets(voxels)
+        y_train = model.as_tensor(y_train)
+        if not single_alpha:
+            voxel_alphas[voxels] = choose_alphas(model.search(y_train), model.alphas, False)
+        predictions, weights = model.refit(y_train, voxel_alphas[voxels], weights_out is not None)
+        r[voxels] = column_correlation(predictions.double().cpu().numpy(), np.asarray(y_test))
+        if weights_out is not None:
+            weights_out[:, voxels] = weights.cpu().numpy()
+        elapsed = time.perf_counter() - started
+        log.info("voxel batch %d/%d (voxels %d-%d of %d): %.1f s, %.0f voxels/s", index + 1,
+                 len(batches), voxels.start, voxels.stop - 1, n_voxels, elapsed,
+                 voxels.stop / max(elapsed, 1e-9))
+    return r, voxel_alphas

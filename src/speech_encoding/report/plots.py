@@ -1,0 +1,84 @@
+"""Figures of a run: median r across layers, and the distribution of voxel r per fit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 (the backend must be chosen first)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..run.atomic_io import atomic_path  # noqa: E402
+
+
+def _save(figure: plt.Figure, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+
+def plot_median_r_by_layer(table: pd.DataFrame, path: str | Path) -> None:
+    """Median test r per layer: one line per subject x feature set."""
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for (subject, feature_set), rows in table.groupby(["subject", "feature_set"], sort=True):
+        rows = rows.sort_values("layer")
+        axes.plot(rows["layer"], rows["median_score"], marker="o", label=f"{subject} / {feature_set}")
+    axes.set_xlabel("layer")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel("median r over voxels (test)")
+    axes.axhline(0.0, color="grey", linewidth=0.5)
+    axes.legend(fontsize="small")
+    axes.set_title("Encoding performance by layer")
+    _save(figure, path)
+
+
+def plot_r_histograms(fits: Sequence[Sequence], voxel_r: Sequence[np.ndarray], path: str | Path,
+                      driven: Sequence[np.ndarray | None] | None = None) -> None:
+    """Histogram of voxel r for each fit; driven voxels (demo truth) drawn separately when known."""
+    n = len(fits)
+    columns = min(n, 4)
+    rows = int(np.ceil(n / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), squeeze=False)
+    bins = np.linspace(-1, 1, 41)
+    for index, ((subject, feature_set, layer), r) in enumerate(zip(fits, voxel_r)):
+        ax = axes.flat[index]
+        mask = driven[index] if driven is not None else None
+        if mask is None:
+            ax.hist(r, bins=bins, color="tab:blue")
+        else:
+            ax.hist(r[~mask], bins=bins, alpha=0.6, label="other", color="tab:grey")
+            ax.hist(r[mask], bins=bins, alpha=0.8, label="driven", color="tab:red")
+            ax.legend(fontsize="x-small")
+        ax.set_title(f"{subject} / {feature_set} / layer {layer}", fontsize="small")
+        ax.set_xlabel("r (test)", fontsize="small")
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
+    """Per subject, one bar per feature set: the median r of its best layer (labelled)."""
+    best = table[table["best_layer"]]
+    subjects = sorted(best["subject"].unique())
+    feature_sets = sorted(best["feature_set"].unique())
+    width = 0.8 / len(feature_sets)
+    figure, axes = plt.subplots(figsize=(max(4.0, 1.2 * len(subjects) * len(feature_sets)), 4))
+    for index, feature_set in enumerate(feature_sets):
+        rows = best[best["feature_set"] == feature_set].set_index("subject").reindex(subjects)
+        positions = np.arange(len(subjects)) + index * width
+        bars = axes.bar(positions, rows["median_score"].fillna(0.0), width, label=feature_set)
+        for bar, layer in zip(bars, rows["layer"]):
+            if not pd.isna(layer):
+                axes.annotate(f"L{int(layer)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                              ha="center", va="bottom", fontsize="x-small")
+    axes.set_xticks(np.arange(len(subjects)) + 0.4 - width / 2, subjects)
+    axes.set_ylabel("median r of the best layer (test)")
+    axes.set_title("Best layer per subject and feature set")
+    axes.legend(fontsize="small")
+    _save(figure, path)

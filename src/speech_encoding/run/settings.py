@@ -1,0 +1,74 @@
+"""Config checks JSON Schema cannot express, and values derived from the config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..errors import InputError
+from ..features.compute_dtypes import check_compute_dtype
+
+
+def resolve_alphas(spec) -> tuple[float, ...]:
+    """`ridge.alphas` as a tuple: a list as given, or {logspace: [start, stop, num]} expanded."""
+    if isinstance(spec, Mapping):
+        start, stop, num = spec["logspace"]
+        return tuple(float(a) for a in np.logspace(start, stop, int(num)))
+    return tuple(float(a) for a in spec)
+
+
+def check_config(config: Mapping) -> None:
+    """Cross-field checks; each error names the config key."""
+    names = [fs["name"] for fs in config["feature_sets"]]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"feature_sets: duplicate name(s): {', '.join(duplicates)}")
+    for index, fs in enumerate(config["feature_sets"]):
+        if fs["context_size"] < fs["chunk_size"]:
+            raise InputError(
+                f"feature_sets[{index}] ({fs['name']}): context_size ({fs['context_size']}) must be "
+                f">= chunk_size ({fs['chunk_size']})")
+        if fs["device"] == "cpu":
+            check_compute_dtype(fs["dtype"], "cpu", f"feature_sets[{index}] ({fs['name']})")
+    delays = config["fir_delays"]
+    if len(set(delays)) != len(delays):
+        raise InputError(f"fir_delays: duplicate delays in {delays}")
+    demo = config.get("demo")
+    if demo and demo["n_driven"] > demo["n_voxels"]:
+        raise InputError(f"demo.n_driven ({demo['n_driven']}) must be <= demo.n_voxels "
+                         f"({demo['n_voxels']})")
+    alphas = resolve_alphas(config["ridge"]["alphas"])
+    if not alphas or min(alphas) <= 0:
+        raise InputError(f"ridge.alphas: need at least one alpha, all > 0, got {list(alphas)}")
+
+
+@dataclass(frozen=True)
+class RidgeSettings:
+    """Everything the ridge fit needs, from the schema-validated `ridge` config section (whose
+    defaults the schema fills in: this class repeats none of them)."""
+
+    alphas: tuple[float, ...]
+    n_inner_folds: int
+    folding_type: str
+    chunk_length: int
+    normalpha: bool
+    single_alpha: bool
+    use_corr: bool
+    alpha_fdr: float
+    singcutoff: float
+    seed: int
+    mode: str
+    n_outer_folds: int
+    normalize_features: bool
+    normalize_targets: bool
+    voxel_batch: int | None
+    device: str
+
+    @classmethod
+    def from_config(cls, ridge: Mapping) -> "RidgeSettings":
+        """Build from the (schema-validated) `ridge` config section; keys that decide no part of
+        the fit (save_weights: which files it writes) are not taken."""
+        values = {field.name: ridge[field.name] for field in fields(cls)}
+        return cls(**{**values, "alphas": resolve_alphas(ridge["alphas"])})
