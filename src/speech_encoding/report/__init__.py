@@ -1,1 +1,25 @@
-"""placeholder"""
+"""The run's summary table and figures.
+
+Names are imported on first use (see `speech_encoding._lazy`): importing this package loads none
+of its modules.
+"""
+
+from .._lazy import lazy_exports
+
+__all__ = [
+    "summary_table",
+    "mark_best_layers",
+    "recovery_metrics",
+    "plot_median_r_by_layer",
+    "plot_r_histograms",
+    "plot_best_layers",
+]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "summary_table": "summary",
+    "mark_best_layers": "summary",
+    "recovery_metrics": "summary",
+    "plot_median_r_by_layer": "plots",
+    "plot_r_histograms": "plots",
+    "plot_best_layers": "plots",
+})
