@@ -29,6 +29,6 @@ include: "workflow/rules/summarize.smk"
 
 
 rule all:
+    default_target: True
     input:
         summary_outputs(),
-    default_target: True

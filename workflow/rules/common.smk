@@ -96,7 +96,9 @@ def summary_outputs():
 def extraction_settings_of(wildcards):
     """The feature set's settings that decide its features (extraction's params)."""
     feature_set = wildcards.feature_set
-    return extraction_params(FEATURE_SETS[feature_set], PLAN.feature_sets[feature_set].family)
+    return extraction_params(
+        FEATURE_SETS[feature_set], PLAN.feature_sets[feature_set].family
+    )
 
 
 def delayed_features(wildcards):

@@ -1,17 +1,16 @@
 # The embedded demo: a synthetic dataset and a random-weight Whisper, generated from seeds.
 # Included first: the plan of the run (common.smk) takes from GENERATED the stories, subjects and
 # models these rules will write, since their files do not exist before the rules run.
-from speech_encoding.demo.planning import demo_generated_inputs, story_names
+from speech_encoding.demo.planning import (
+    dataset_settings,
+    demo_generated_inputs,
+    story_names,
+)
 from speech_encoding.run.rerun_policy import canonical
 
 DEMO_DATASET = f"{RESULTS}/demo/dataset"
 DEMO_MODEL = f"{RESULTS}/demo/model"
 GENERATED = demo_generated_inputs(config, DEMO_DATASET, DEMO_MODEL)
-
-
-def demo_settings():
-    """The demo section without the model (the dataset does not depend on the model)."""
-    return canonical({key: value for key, value in config["demo"].items() if key != "model"})
 
 
 if "demo" in config:
@@ -29,36 +28,36 @@ if "demo" in config:
                 story=story_names(config["demo"]),
             ),
             truth=f"{DEMO_DATASET}/truth.json",
-        params:
-            demo=demo_settings(),
-            folder=lambda wildcards, output: os.path.dirname(output.stories),
         log:
             f"{RESULTS}/logs/make_demo_dataset.log",
         benchmark:
             f"{RESULTS}/benchmarks/make_demo_dataset.tsv"
+        conda:
+            "../../envs/speech_encoding.yaml"
         threads: 1
         resources:
             mem_mb=2000,
             runtime=10,
-        conda:
-            "../../envs/speech_encoding.yaml"
+        params:
+            demo=canonical(dataset_settings(config["demo"])),
+            folder=lambda wildcards, output: os.path.dirname(output.stories),
         script:
             "../scripts/make_demo_dataset.py"
 
     rule make_demo_model:
         output:
             directory(DEMO_MODEL),
-        params:
-            spec=canonical(config["demo"]["model"]),
         log:
             f"{RESULTS}/logs/make_demo_model.log",
         benchmark:
             f"{RESULTS}/benchmarks/make_demo_model.tsv"
+        conda:
+            "../../envs/speech_encoding.yaml"
         threads: 1
         resources:
             mem_mb=2000,
             runtime=10,
-        conda:
-            "../../envs/speech_encoding.yaml"
+        params:
+            spec=canonical(config["demo"]["model"]),
         script:
             "../scripts/make_demo_model.py"

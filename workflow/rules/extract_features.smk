@@ -5,22 +5,26 @@
 
 rule extract_features:
     input:
-        audio=lambda wildcards: resampled_audio_path(wildcards.feature_set, wildcards.story),
+        audio=lambda wildcards: resampled_audio_path(
+            wildcards.feature_set, wildcards.story
+        ),
         model=model_input,
     output:
         directory(f"{RESULTS}/features/{{feature_set}}/{{story}}"),
-    params:
-        extraction=extraction_settings_of,
     log:
         f"{RESULTS}/logs/extract_features/{{feature_set}}/{{story}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/extract_features/{{feature_set}}/{{story}}.tsv"
+    conda:
+        "../../envs/speech_encoding.yaml"
     threads: 8
     resources:
         mem_mb=8000,
         runtime=240,
-        gpu=lambda wildcards: int(FEATURE_SETS[wildcards.feature_set]["device"] == "cuda"),
-    conda:
-        "../../envs/speech_encoding.yaml"
+        gpu=lambda wildcards: int(
+            FEATURE_SETS[wildcards.feature_set]["device"] == "cuda"
+        ),
+    params:
+        extraction=extraction_settings_of,
     script:
         "../scripts/extract_features.py"

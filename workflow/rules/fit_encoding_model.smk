@@ -8,21 +8,21 @@ rule fit_encoding_model:
         responses=subject_responses,
     output:
         **fit_outputs(),
-    params:
-        stories=list(STORIES),
-        splits=[story.split for story in STORIES.values()],
-        trimming=trimming_params(config),
-        ridge=ridge_params(config["ridge"]),
     log:
         f"{RESULTS}/logs/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/fit_encoding_model/{{subject}}/{{feature_set}}/layer{{layer}}.tsv"
+    conda:
+        "../../envs/speech_encoding.yaml"
     threads: 8
     resources:
         mem_mb=fit_memory_mb,
         runtime=120,
         gpu=int(config["ridge"]["device"] == "cuda"),
-    conda:
-        "../../envs/speech_encoding.yaml"
+    params:
+        stories=list(STORIES),
+        splits=[story.split for story in STORIES.values()],
+        trimming=trimming_params(config),
+        ridge=ridge_params(config["ridge"]),
     script:
         "../scripts/fit_encoding_model.py"

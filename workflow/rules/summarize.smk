@@ -32,17 +32,17 @@ rule summarize:
             caption="../report/best_layer.rst",
             category="Encoding performance",
         ),
-    params:
-        fits=[list(fit) for fit in all_fits()],
     log:
         f"{RESULTS}/logs/summarize.log",
     benchmark:
         f"{RESULTS}/benchmarks/summarize.tsv"
+    conda:
+        "../../envs/speech_encoding.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
-    conda:
-        "../../envs/speech_encoding.yaml"
+    params:
+        fits=[list(fit) for fit in all_fits()],
     script:
         "../scripts/summarize.py"

@@ -33,6 +33,11 @@ def demo_stories(demo: Mapping, dataset_dir: str | Path) -> list[Story]:
             for i, name in enumerate(story_names(demo))]
 
 
+def dataset_settings(demo: Mapping) -> dict:
+    """The demo section without the model: the settings the generated dataset depends on."""
+    return {key: value for key, value in demo.items() if key != "model"}
+
+
 def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when two paths name the same place (before either exists)."""
     return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
