@@ -95,12 +95,6 @@ def prepare_responses(responses: np.ndarray, split: str, trimming: Mapping,
     return zscore_columns(np.asarray(responses[rows, voxels], dtype=np.float64))
 
 
-def prepare_story(features: np.ndarray, responses: np.ndarray, split: str,
-                  trimming: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """Trim features and responses for `split`, z-score both column-wise, zero NaN in features."""
-    return prepare_features(features, split, trimming), prepare_responses(responses, split, trimming)
-
-
 def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                    stories: Sequence[str], split: str, trimming: Mapping, subject: str):
     """Check each story's alignment, trim and z-score its features, stack; also each row's story.
