@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from speech_encoding.design_matrix.preprocess import prepare_story, zscore_columns
+from speech_encoding.design_matrix.preprocess import (prepare_features, prepare_responses,
+                                                     zscore_columns)
 
 
 def reference_zscore(x, clean_nan=False):
@@ -46,30 +47,31 @@ TRIMMING = {
     ("train", slice(2, -1), slice(0, None)),
     ("test", slice(1, 9), slice(3, None)),
 ])
-def test_prepare_story_trims_then_zscores(split, f_slice, t_slice):
+def test_prepare_features_and_responses_trim_then_zscore(split, f_slice, t_slice):
     rng = np.random.default_rng(2)
     features = rng.normal(size=(15, 4)) * 5 + 1
     responses = rng.normal(size=(12, 3)) * 2 - 4
-    x, y = prepare_story(features, responses, split, TRIMMING)
+    x = prepare_features(features, split, TRIMMING)
+    y = prepare_responses(responses, split, TRIMMING)
     np.testing.assert_allclose(x, reference_zscore(features[f_slice]), atol=1e-12)
     np.testing.assert_allclose(y, reference_zscore(responses[t_slice]), atol=1e-12)
 
 
-def test_prepare_story_no_trimming_keys_keeps_all_rows():
+def test_prepare_no_trimming_keys_keeps_all_rows():
     rng = np.random.default_rng(3)
     features, responses = rng.normal(size=(9, 2)), rng.normal(size=(9, 2))
-    x, y = prepare_story(features, responses, "train", {})
+    x, y = prepare_features(features, "train", {}), prepare_responses(responses, "train", {})
     np.testing.assert_allclose(x, reference_zscore(features), atol=1e-12)
     np.testing.assert_allclose(y, reference_zscore(responses), atol=1e-12)
 
 
-def test_prepare_story_nan_features_become_zero_but_responses_keep_nan():
+def test_prepare_nan_features_become_zero_but_responses_keep_nan():
     rng = np.random.default_rng(4)
     features = rng.normal(size=(10, 3))
     features[4, 1] = np.nan
     responses = rng.normal(size=(10, 2))
     responses[5, 0] = np.nan
-    x, y = prepare_story(features, responses, "train", {})
+    x, y = prepare_features(features, "train", {}), prepare_responses(responses, "train", {})
     np.testing.assert_allclose(x, reference_zscore(features, clean_nan=True), atol=1e-12)
     np.testing.assert_array_equal(x[:, 1], 0.0)
     assert np.isnan(y[:, 0]).all()  # NaN mean spreads over the column; not cleaned

@@ -60,7 +60,22 @@ def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) ->
 
 
 def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
-    """Read audio as float32 mono (channels averaged) and its sample rate, after the file checks."""
+    """Read audio as float32 mono (channels averaged) and its sample rate, after the file checks.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any soundfile-readable file with 1 or 2 channels.
+    story : str
+        For messages.
+
+    Returns
+    -------
+    audio : np.ndarray
+        (n_samples,) float32.
+    rate : int
+        Sample rate in Hz.
+    """
     check_audio_file(path, story)
     data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     mono = data.mean(axis=1)
@@ -70,7 +85,21 @@ def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:
 
 
 def resample(audio: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
-    """Resample to `target_rate` (unchanged when the rates are equal)."""
+    """Resample to `target_rate` (unchanged when the rates are equal).
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        (n_samples,) mono audio.
+    rate : int
+        Its sample rate in Hz.
+    target_rate : int
+
+    Returns
+    -------
+    np.ndarray
+        (int(n_samples * target_rate / rate),) float32.
+    """
     import resampy  # here, not at the top: its numba import would slow every snakemake start
 
     if rate == target_rate:
@@ -79,7 +108,16 @@ def resample(audio: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
 
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
-    """Write float32 mono WAV atomically."""
+    """Write float32 mono WAV atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+    audio : np.ndarray
+        (n_samples,) mono audio, written as 32-bit float samples.
+    rate : int
+        Sample rate in Hz.
+    """
     with atomic_path(path) as tmp:
         soundfile.write(str(tmp), audio, rate, subtype="FLOAT", format="WAV")
 

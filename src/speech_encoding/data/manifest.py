@@ -44,7 +44,23 @@ class Story:
 
 def tr_times(tr: float, n_trs: int, tr_offset: float | None = None,
              tr_times_file: str | Path | None = None) -> np.ndarray:
-    """TR times in seconds from the audio's start: explicit file, else tr_offset + k * tr."""
+    """TR times in seconds from the audio's start: explicit file, else tr_offset + k * tr.
+
+    Parameters
+    ----------
+    tr : float
+        Repetition time in seconds.
+    n_trs : int
+    tr_offset : float, optional
+        Time of the first TR (None: tr / 2).
+    tr_times_file : str or Path, optional
+        A .npy file of n_trs TR times; when given, `tr` and `tr_offset` are not used.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs,) float64.
+    """
     if tr_times_file is not None:
         times = np.load(tr_times_file).astype(np.float64)
         if times.ndim != 1 or len(times) != n_trs:

@@ -55,6 +55,14 @@ def check_finite(array: np.ndarray, what: str, first_row: int = 0) -> None:
     """Raise naming `what`, how many values are NaN/inf and where the first few are.
 
     `first_row` is the file row of `array`'s first row, for messages about a block of a file.
+
+    Parameters
+    ----------
+    array : np.ndarray
+        (n_rows, n_voxels) block of responses, any real dtype.
+    what : str
+        What the array is, for the message.
+    first_row : int
     """
     bad = ~np.isfinite(array)
     count = int(bad.sum())
@@ -75,6 +83,18 @@ def load_responses(path: str | Path, subject: str, story: str) -> np.ndarray:
 
     The file is checked block by block, so neither a float64 copy nor a full-size mask is made;
     consumers read the columns they need.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .npy file of (n_trs, n_voxels) responses.
+    subject, story : str
+        For messages.
+
+    Returns
+    -------
+    np.memmap
+        (n_trs, n_voxels), read-only, in the file's dtype (float or integer).
     """
     what = f"subject {subject!r}, story {story!r} ({path})"
     data = np.load(path, mmap_mode="r")

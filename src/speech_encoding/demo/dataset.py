@@ -29,7 +29,22 @@ def _ar1_noise(n_rows: int, n_columns: int, rho: float, rng: np.random.Generator
 
 
 def story_envelopes(audio: np.ndarray, rate: int, story: Story) -> np.ndarray:
-    """The audio's band envelopes averaged onto the story's TR grid, z-scored (TRs x bands)."""
+    """The audio's band envelopes averaged onto the story's TR grid, z-scored (TRs x bands).
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        (n_samples,) float32 mono audio.
+    rate : int
+        Sample rate in Hz.
+    story : Story
+        Its tr and n_trs give the TR grid.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, len(BAND_EDGES) - 1) float64.
+    """
     envelopes, frame_times = band_envelopes(audio, rate, BAND_EDGES)
     on_trs = rect_downsample(envelopes, frame_times, tr_times(story.tr, story.n_trs), story.tr)
     return zscore_columns(on_trs)
@@ -37,7 +52,23 @@ def story_envelopes(audio: np.ndarray, rate: int, story: Story) -> np.ndarray:
 
 def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping,
                       rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Responses per story for one subject and the indices of its driven voxels."""
+    """Responses per story for one subject and the indices of its driven voxels.
+
+    Parameters
+    ----------
+    envelopes : dict of str to np.ndarray
+        Per story, its (n_trs, n_bands) z-scored envelopes (`story_envelopes`).
+    demo : mapping
+        The demo config: n_voxels, n_driven, noise_level, noise_smoothness.
+    rng : np.random.Generator
+
+    Returns
+    -------
+    responses : dict of str to np.ndarray
+        Per story, its (n_trs, n_voxels) float32 responses.
+    driven : np.ndarray
+        (n_driven,) sorted int64 indices of the driven voxels.
+    """
     n_voxels, n_driven = demo["n_voxels"], demo["n_driven"]
     driven = np.sort(rng.choice(n_voxels, size=n_driven, replace=False))
     n_bands = len(BAND_EDGES) - 1

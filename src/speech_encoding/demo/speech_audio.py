@@ -29,7 +29,21 @@ def _resonator(freq: float, bandwidth: float, rate: int) -> tuple[np.ndarray, np
 
 
 def voiced_syllable(duration: float, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """A glottal pulse train with a gliding pitch, shaped by three formant resonators."""
+    """A glottal pulse train with a gliding pitch, shaped by three formant resonators.
+
+    Parameters
+    ----------
+    duration : float
+        In seconds.
+    rate : int
+        Sample rate in Hz.
+    rng : np.random.Generator
+
+    Returns
+    -------
+    np.ndarray
+        (int(duration * rate),) float64, unnormalised.
+    """
     from scipy import signal
 
     n = int(duration * rate)
@@ -45,7 +59,21 @@ def voiced_syllable(duration: float, rate: int, rng: np.random.Generator) -> np.
 
 
 def noise_burst(duration: float, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Band-passed noise, like a fricative or a plosive release."""
+    """Band-passed noise, like a fricative or a plosive release.
+
+    Parameters
+    ----------
+    duration : float
+        In seconds.
+    rate : int
+        Sample rate in Hz.
+    rng : np.random.Generator
+
+    Returns
+    -------
+    np.ndarray
+        (int(duration * rate),) float64, unnormalised.
+    """
     from scipy import signal
 
     n = int(duration * rate)
@@ -56,7 +84,21 @@ def noise_burst(duration: float, rate: int, rng: np.random.Generator) -> np.ndar
 
 
 def speech_like_audio(duration: float, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Phrases of words (syllables and bursts) at varying loudness, separated by pauses."""
+    """Phrases of words (syllables and bursts) at varying loudness, separated by pauses.
+
+    Parameters
+    ----------
+    duration : float
+        In seconds.
+    rate : int
+        Sample rate in Hz.
+    rng : np.random.Generator
+
+    Returns
+    -------
+    np.ndarray
+        (int(duration * rate),) float32, peak amplitude 0.5.
+    """
     n_total = int(duration * rate)
     pieces: list[np.ndarray] = []
     length = 0
@@ -79,7 +121,26 @@ def speech_like_audio(duration: float, rate: int, rng: np.random.Generator) -> n
 
 def band_envelopes(audio: np.ndarray, rate: int, band_edges: list[float],
                    frame_s: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
-    """Log energy per frequency band on frames of `frame_s`: (frames x bands) and frame times."""
+    """Log energy per frequency band on frames of `frame_s`: (frames x bands) and frame times.
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        (n_samples,) mono audio.
+    rate : int
+        Sample rate in Hz.
+    band_edges : list of float
+        n_bands + 1 band edges in Hz; band b is [band_edges[b], band_edges[b + 1]).
+    frame_s : float
+        Frame length (and hop) in seconds.
+
+    Returns
+    -------
+    envelopes : np.ndarray
+        (n_frames, n_bands) log band energies, float32 for float32 `audio` (float64 for float64).
+    times : np.ndarray
+        (n_frames,) float64 frame centre times in seconds.
+    """
     from scipy import signal
 
     nperseg = int(frame_s * rate)

@@ -43,6 +43,22 @@ def rect_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, t
     """Mean of the rows whose time lies in [t - tr/2, t + tr/2) for each TR time t; zeros where none.
 
     `times` must be sorted (window end times are).
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (e.g. per window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending (window end times are).
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds.
+    tr : float
+        Repetition time in seconds: the width of each TR's interval.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64.
     """
     data, times, tr_times = _as_arrays(data, times, tr_times)
     lower = np.searchsorted(times, tr_times - tr / 2, side="left")
@@ -62,9 +78,25 @@ def _between_tr_bounds(times: np.ndarray, tr_times: np.ndarray) -> tuple[np.ndar
 def average_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: float) -> np.ndarray:
     """Mean of the samples with tr_times[i-1] < time <= tr_times[i] (time <= tr_times[0] for i = 0).
 
-    Samples later than tr_times[-1] are dropped; a TR with no samples gets a zero row. `tr` is unused
-    (kept for a uniform signature). LITcoder's average/last group samples by caller-supplied split
-    indices rather than by time, so this boundary convention is this library's own.
+    Samples later than tr_times[-1] are dropped; a TR with no samples gets a zero row. `tr` is
+    unused (kept for a uniform signature). LITcoder's average/last group samples by caller-supplied
+    split indices rather than by time, so this boundary convention is this library's own.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (e.g. per window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending (window end times are).
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds. Must be sorted ascending (else InputError).
+    tr : float
+        Unused.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64.
     """
     data, times, tr_times = _as_arrays(data, times, tr_times)
     return _interval_means(data, *_between_tr_bounds(times, tr_times))
@@ -73,8 +105,24 @@ def average_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray
 def last_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: float) -> np.ndarray:
     """Last sample with tr_times[i-1] < time <= tr_times[i] (time <= tr_times[0] for i = 0).
 
-    Samples later than tr_times[-1] are dropped; a TR with no samples gets a zero row. `tr` is unused
-    (kept for a uniform signature). Same intervals as `average_downsample`.
+    Samples later than tr_times[-1] are dropped; a TR with no samples gets a zero row. `tr` is
+    unused (kept for a uniform signature). Same intervals as `average_downsample`.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (e.g. per window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending (window end times are).
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds. Must be sorted ascending (else InputError).
+    tr : float
+        Unused.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64.
     """
     data, times, tr_times = _as_arrays(data, times, tr_times)
     lower, upper = _between_tr_bounds(times, tr_times)
@@ -124,12 +172,41 @@ def _band_pairs(times: np.ndarray, tr_times: np.ndarray,
 
 
 def lanczos_kernel(x: np.ndarray, window: float) -> np.ndarray:
-    """Lanczos kernel window*sin(pi x)*sin(pi x/window)/(pi x)^2 (1 at x = 0), zero where |x| > window."""
+    """Lanczos kernel window*sin(pi x)*sin(pi x/window)/(pi x)^2 (1 at x = 0), zero where |x| > window.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Time differences times the cutoff frequency, (tr_times[i] - times[j]) * cutoff; any shape.
+    window : float
+        Number of lobes on each side.
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as `x`; float64 for float64 `x`.
+    """
     return np.where(np.abs(x) > window, 0.0, np.sinc(x) * np.sinc(x / window))
 
 
 def sinc_kernel(d: np.ndarray, bandwidth: float, window: float, causal: bool) -> np.ndarray:
-    """2B sin(2 pi B d)/(2 pi B d) (2B at d = 0), zero where |d| > window/(2B), and where d < 0 if causal."""
+    """2B sin(2 pi B d)/(2 pi B d) (2B at d = 0), zero where |d| > window/(2B), and where d < 0 if causal.
+
+    Parameters
+    ----------
+    d : np.ndarray
+        Time differences in seconds (TR time minus sample time), any shape.
+    bandwidth : float
+        B, in Hz.
+    window : float
+        Number of lobes on each side.
+    causal : bool
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as `d`; float64 for float64 `d`.
+    """
     zero = np.abs(d) > window / (2 * bandwidth)
     if causal:
         zero |= d < 0
@@ -144,7 +221,24 @@ def _sparse_weights(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray,
 
 def lanczos_weights(times: np.ndarray, tr_times: np.ndarray, cutoff: float,
                     window: float) -> sparse.csr_array:
-    """Sparse W[i, j] = L((tr_times[i] - times[j]) * cutoff) with the Lanczos kernel L."""
+    """Sparse W[i, j] = L((tr_times[i] - times[j]) * cutoff) with the Lanczos kernel L.
+
+    Parameters
+    ----------
+    times : np.ndarray
+        (n_samples,) float64 sample times in seconds, sorted ascending.
+    tr_times : np.ndarray
+        (n_trs,) float64 TR times in seconds.
+    cutoff : float
+        Cutoff frequency in Hz.
+    window : float
+        Number of lobes on each side.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        (n_trs, n_samples) float64, nonzero only within window / cutoff seconds of each TR.
+    """
     rows, cols = _band_pairs(times, tr_times, window / cutoff)
     weights = lanczos_kernel((tr_times[rows] - times[cols]) * cutoff, window)
     return _sparse_weights(rows, cols, weights, (len(tr_times), len(times)))
@@ -158,7 +252,28 @@ def _renormalised(rows: np.ndarray, weights: np.ndarray, n_rows: int) -> np.ndar
 
 def sinc_weights(times: np.ndarray, tr_times: np.ndarray, bandwidth: float, window: float,
                  causal: bool, renorm: bool) -> sparse.csr_array:
-    """Sparse W[i, j] = windowed sinc of d = tr_times[i] - times[j], optionally causal and row-normalised."""
+    """Sparse W[i, j] = windowed sinc of d = tr_times[i] - times[j], optionally causal and row-normalised.
+
+    Parameters
+    ----------
+    times : np.ndarray
+        (n_samples,) float64 sample times in seconds, sorted ascending.
+    tr_times : np.ndarray
+        (n_trs,) float64 TR times in seconds.
+    bandwidth : float
+        Bandwidth in Hz.
+    window : float
+        Number of lobes on each side.
+    causal : bool
+        Zero weight for samples later than the TR time.
+    renorm : bool
+        Divide each row by its sum (rows summing to zero stay zero).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        (n_trs, n_samples) float64, nonzero only within window / (2 bandwidth) seconds of each TR.
+    """
     rows, cols = _band_pairs(times, tr_times, window / (2 * bandwidth))
     weights = sinc_kernel(tr_times[rows] - times[cols], bandwidth, window, causal)
     if renorm:
@@ -168,7 +283,30 @@ def sinc_weights(times: np.ndarray, tr_times: np.ndarray, bandwidth: float, wind
 
 def lanczos_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: float,
                        window: float = 3, cutoff_mult: float = 1.0, rectify: bool = False) -> np.ndarray:
-    """W @ data with Lanczos weights; with rectify, [W @ min(data, 0) | W @ max(data, 0)]."""
+    """W @ data with Lanczos weights; with rectify, [W @ min(data, 0) | W @ max(data, 0)].
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (e.g. per window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending (window end times are).
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds.
+    tr : float
+        Repetition time in seconds; sets the cutoff when there are fewer than two TR times.
+    window : float
+        Number of lobes on each side (positive).
+    cutoff_mult : float
+        Cutoff frequency as a multiple of 1 / (mean TR spacing) (positive).
+    rectify : bool
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64, or (n_trs, 2 * n_features) with `rectify` (negative part
+        first).
+    """
     data, times, tr_times = _as_arrays(data, times, tr_times)
     window, rectify = _positive("window", window), _flag("rectify", rectify)
     cutoff = _cutoff(tr_times, tr, _positive("cutoff_mult", cutoff_mult))
@@ -181,7 +319,32 @@ def lanczos_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray
 def sinc_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: float,
                     window: float = 3, cutoff_mult: float = 1.0, causal: bool = False,
                     renorm: bool = False) -> np.ndarray:
-    """W @ data with windowed-sinc weights (bandwidth = the Lanczos cutoff rule)."""
+    """W @ data with windowed-sinc weights (bandwidth = the Lanczos cutoff rule).
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (e.g. per window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending (window end times are).
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds.
+    tr : float
+        Repetition time in seconds; sets the bandwidth when there are fewer than two TR times.
+    window : float
+        Number of lobes on each side (positive).
+    cutoff_mult : float
+        Bandwidth as a multiple of 1 / (mean TR spacing) (positive).
+    causal : bool
+        Use only samples at or before each TR time.
+    renorm : bool
+        Normalise each TR's weights to sum to one.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64.
+    """
     data, times, tr_times = _as_arrays(data, times, tr_times)
     window = _positive("window", window)
     causal, renorm = _flag("causal", causal), _flag("renorm", renorm)
@@ -208,7 +371,28 @@ METHODS: Registry[DownsampleMethod] = Registry("method", "downsample.method", [
 
 def downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: float,
                method: str = "rect", **options: Any) -> np.ndarray:
-    """Put features sampled at `times` onto `tr_times` with the named method and its options."""
+    """Put features sampled at `times` onto `tr_times` with the named method and its options.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_samples, n_features) features, one row per sample (window), any real dtype.
+    times : np.ndarray
+        (n_samples,) time of each row in seconds, sorted ascending.
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds (sorted ascending for 'average' and 'last').
+    tr : float
+        Repetition time in seconds.
+    method : str
+        A name in `METHODS`: 'rect', 'lanczos', 'sinc', 'average' or 'last'.
+    **options
+        The method's options (`DownsampleMethod.options`); any other is an InputError.
+
+    Returns
+    -------
+    np.ndarray
+        (n_trs, n_features) float64; (n_trs, 2 * n_features) for 'lanczos' with rectify.
+    """
     chosen = METHODS.lookup(method)
     for key in options:
         if key not in chosen.options:

@@ -10,7 +10,20 @@ from .trimming import check_alignment, trim_slice
 
 
 def standardize_with(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Z-score both with the column mean and std (ddof 0) of `train`; constant columns only demeaned."""
+    """Z-score both with the column mean and std (ddof 0) of `train`; constant columns only demeaned.
+
+    Parameters
+    ----------
+    train : np.ndarray
+        (n_train, n_columns) array whose column statistics are used.
+    other : np.ndarray
+        (n_other, n_columns) array standardised with them.
+
+    Returns
+    -------
+    train, other : np.ndarray
+        Same shapes as the inputs, float64.
+    """
     train = np.asarray(train, dtype=np.float64)
     mean = train.mean(axis=0)
     centred = train - mean
@@ -20,32 +33,93 @@ def standardize_with(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, 
 
 
 def zscore_columns(data: np.ndarray) -> np.ndarray:
-    """Z-score each column (ddof 0); a constant column is only demeaned."""
+    """Z-score each column (ddof 0); a constant column is only demeaned.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_rows, n_columns) array.
+
+    Returns
+    -------
+    np.ndarray
+        (n_rows, n_columns) float64.
+    """
     return standardize_with(data, data)[0]
 
 
 def prepare_features(features: np.ndarray, split: str, trimming: Mapping) -> np.ndarray:
-    """Trim a story's feature rows for `split`, z-score the columns, zero NaN/inf."""
+    """Trim a story's feature rows for `split`, z-score the columns, zero NaN/inf.
+
+    Parameters
+    ----------
+    features : np.ndarray
+        (n_trs, n_features) delayed features of one story.
+    split : str
+        'train' or 'test': which trimming slice applies.
+    trimming : mapping
+        The trimming config; missing keys keep every row.
+
+    Returns
+    -------
+    np.ndarray
+        (n_kept, n_features) float64, n_kept the rows the `<split>_features_*` slice keeps.
+    """
     x = np.asarray(features, dtype=np.float64)[trim_slice(trimming, split, "features")]
     return np.nan_to_num(zscore_columns(x), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def prepare_responses(responses: np.ndarray, split: str, trimming: Mapping,
                       voxels: slice = slice(None)) -> np.ndarray:
-    """Trim a story's response rows for `split` and z-score the `voxels` columns (float64)."""
+    """Trim a story's response rows for `split` and z-score the `voxels` columns (float64).
+
+    Parameters
+    ----------
+    responses : np.ndarray
+        (n_trs, n_voxels) responses of one story (may be memory-mapped: only the rows and columns
+        needed are read).
+    split : str
+        'train' or 'test': which trimming slice applies.
+    trimming : mapping
+        The trimming config; missing keys keep every row.
+    voxels : slice
+        The columns to prepare.
+
+    Returns
+    -------
+    np.ndarray
+        (n_kept, n_selected) float64, n_kept the rows the `<split>_targets_*` slice keeps; NaN is
+        not replaced.
+    """
     rows = trim_slice(trimming, split, "targets")
     return zscore_columns(np.asarray(responses[rows, voxels], dtype=np.float64))
 
 
-def prepare_story(features: np.ndarray, responses: np.ndarray, split: str,
-                  trimming: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """Trim features and responses for `split`, z-score both column-wise, zero NaN in features."""
-    return prepare_features(features, split, trimming), prepare_responses(responses, split, trimming)
-
-
 def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                    stories: Sequence[str], split: str, trimming: Mapping, subject: str):
-    """Check each story's alignment, trim and z-score its features, stack; also each row's story."""
+    """Check each story's alignment, trim and z-score its features, stack; also each row's story.
+
+    Parameters
+    ----------
+    features : mapping of str to np.ndarray
+        Per story, its (n_trs, n_features) delayed features.
+    responses : mapping of str to np.ndarray
+        Per story, its (n_trs, n_voxels) responses (only their row counts are read).
+    stories : sequence of str
+        The stories to stack, in order.
+    split : str
+        'train' or 'test': which trimming slices apply.
+    trimming : mapping
+    subject : str
+        For messages.
+
+    Returns
+    -------
+    x : np.ndarray
+        (n_rows, n_features) float64: every story's prepared features, stacked in `stories` order.
+    groups : np.ndarray
+        (n_rows,) str: the story of each row.
+    """
     xs, groups = [], []
     for story in stories:
         check_alignment(subject, story, split, len(features[story]), len(responses[story]), trimming)

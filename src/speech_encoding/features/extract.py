@@ -67,6 +67,32 @@ def extract_story(audio: np.ndarray, sample_rate: int, encoder: SpeechEncoder, c
 
     `threads` (default: torch's current count) are shared out by `window_workers.thread_plan`:
     on CPU, a batch's windows are split over that many worker threads.
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        (n_samples,) float32 mono audio at `sample_rate`.
+    sample_rate : int
+        Must be the rate the model's feature extractor expects.
+    encoder : SpeechEncoder
+    chunk_size, context_size : float
+        Window stride and window length in seconds (see `windows.window_ends`).
+    pool : str
+        A name in `pooling.POOLS`.
+    batch_size : int
+        Windows per forward pass.
+    story : str
+        For messages and the progress bar.
+    whisper_padding : str
+        'pad30' or 'none' (Whisper models only).
+    threads : int, optional
+
+    Returns
+    -------
+    features : list of np.ndarray
+        One (n_windows, dims) float32 array per layer, in layer order.
+    times : np.ndarray
+        (n_windows,) float64 end time of each window in seconds.
     """
     check_sample_rate(encoder, sample_rate)
     ends = window_ends(len(audio), sample_rate, chunk_size, context_size, story)

@@ -42,7 +42,22 @@ class ModelFamily:
 
     def model_inputs(self, encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                      whisper_padding: str) -> torch.Tensor:
-        """Model input for a batch of equal-length windows."""
+        """Model input for a batch of equal-length windows.
+
+        Parameters
+        ----------
+        encoder : SpeechEncoder
+        windows : sequence of np.ndarray
+            n_windows (n_samples,) float32 mono windows of equal length.
+        sample_rate : int
+        whisper_padding : str
+            'pad30' or 'none' (used by Whisper only).
+
+        Returns
+        -------
+        torch.Tensor
+            float32, first axis n_windows.
+        """
         raise NotImplementedError
 
     def check_window(self, encoder: SpeechEncoder, length: int, sample_rate: int,
@@ -56,7 +71,23 @@ class ModelFamily:
     def pooled_layers(self, encoder: SpeechEncoder, inputs: torch.Tensor,
                       reduce: Callable[[torch.Tensor], torch.Tensor],
                       last_only: bool) -> list[torch.Tensor]:
-        """`reduce` of every transformer block's output, in block order."""
+        """`reduce` of every transformer block's output, in block order.
+
+        Parameters
+        ----------
+        encoder : SpeechEncoder
+        inputs : torch.Tensor
+            The batch's model input (`model_inputs`), on the encoder's device.
+        reduce : callable
+            A pooling's `reduce`: (batch, frames, dim) -> (batch, dim).
+        last_only : bool
+            `reduce` reads only the final frame.
+
+        Returns
+        -------
+        list of torch.Tensor
+            One (batch, dim) tensor per transformer block (float32 for the registered poolings).
+        """
         outputs = encoder.model(input_values=inputs, output_hidden_states=True)
         return [reduce(hidden) for hidden in outputs.hidden_states[1:]]
 
@@ -81,6 +112,22 @@ class WhisperFamily(ModelFamily):
 
     def model_inputs(self, encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                      whisper_padding: str) -> torch.Tensor:
+        """Whisper's log-mel frames of each window (`model_inputs.whisper_log_mel`).
+
+        Parameters
+        ----------
+        encoder : SpeechEncoder
+        windows : sequence of np.ndarray
+            n_windows (n_samples,) float32 mono windows of equal length.
+        sample_rate : int
+        whisper_padding : str
+            'pad30' or 'none' (used by Whisper only).
+
+        Returns
+        -------
+        torch.Tensor
+            (n_windows, n_mels, n_frames) float32, n_frames 3000 with 'pad30'.
+        """
         from .model_inputs import whisper_log_mel
 
         return whisper_log_mel(encoder, windows, sample_rate, whisper_padding)
@@ -97,6 +144,23 @@ class WhisperFamily(ModelFamily):
     def pooled_layers(self, encoder: SpeechEncoder, inputs: torch.Tensor,
                       reduce: Callable[[torch.Tensor], torch.Tensor],
                       last_only: bool) -> list[torch.Tensor]:
+        """`reduce` of every block's output, run block by block (`WhisperBlocks.pooled`).
+
+        Parameters
+        ----------
+        encoder : SpeechEncoder
+        inputs : torch.Tensor
+            The batch's model input (`model_inputs`), on the encoder's device.
+        reduce : callable
+            A pooling's `reduce`: (batch, frames, dim) -> (batch, dim).
+        last_only : bool
+            `reduce` reads only the final frame.
+
+        Returns
+        -------
+        list of torch.Tensor
+            One (batch, dim) tensor per transformer block (float32 for the registered poolings).
+        """
         return encoder.block_runner.pooled(inputs, reduce, last_only=last_only)
 
 
@@ -112,6 +176,22 @@ class WaveformFamily(ModelFamily):
 
     def model_inputs(self, encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                      whisper_padding: str) -> torch.Tensor:
+        """The waveforms, normalised by the feature extractor (`model_inputs.normalised_waveforms`).
+
+        Parameters
+        ----------
+        encoder : SpeechEncoder
+        windows : sequence of np.ndarray
+            n_windows (n_samples,) float32 mono windows of equal length.
+        sample_rate : int
+        whisper_padding : str
+            'pad30' or 'none' (used by Whisper only).
+
+        Returns
+        -------
+        torch.Tensor
+            (n_windows, n_samples) float32.
+        """
         from .model_inputs import normalised_waveforms
 
         return normalised_waveforms(encoder, windows, sample_rate)

@@ -39,7 +39,20 @@ def check_save_dtype(save_dtype: str) -> None:
 
 def write_feature_folder(folder: str | Path, layers: Sequence[np.ndarray], times: np.ndarray,
                          meta: Mapping, save_dtype: str = "float32") -> None:
-    """Write every layer as `save_dtype`, the times, then meta.json last (it marks a complete folder)."""
+    """Write every layer as `save_dtype`, the times, then meta.json last (it marks a complete folder).
+
+    Parameters
+    ----------
+    folder : str or Path
+    layers : sequence of np.ndarray
+        One (n_windows, dims) array per layer, written as layer<L>.npy.
+    times : np.ndarray
+        (n_windows,) window end times in seconds, written as float64 times.npy.
+    meta : mapping
+        What produced the features; n_windows, n_layers, dims and feature_dtype are added.
+    save_dtype : str
+        'float32' or 'float16'; a value beyond float16's range is an InputError.
+    """
     folder = Path(folder)
     stored = [cast_layer(layer, save_dtype, index, folder) for index, layer in enumerate(layers)]
     for index, layer in enumerate(stored):
@@ -51,7 +64,24 @@ def write_feature_folder(folder: str | Path, layers: Sequence[np.ndarray], times
 
 
 def cast_layer(layer: np.ndarray, save_dtype: str, index: int, folder: Path) -> np.ndarray:
-    """`layer` as `save_dtype`; values beyond float16's range are an error, not inf."""
+    """`layer` as `save_dtype`; values beyond float16's range are an error, not inf.
+
+    Parameters
+    ----------
+    layer : np.ndarray
+        (n_windows, dims) features of one layer.
+    save_dtype : str
+        'float32' or 'float16'.
+    index : int
+        The layer's index, for messages.
+    folder : Path
+        The feature folder, for messages.
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as `layer`, of dtype `save_dtype`.
+    """
     check_save_dtype(save_dtype)
     limit = float(np.finfo(save_dtype).max)
     largest = float(np.max(np.abs(layer))) if layer.size else 0.0
@@ -92,6 +122,21 @@ def read_layer(folder: str | Path, layer: int, expected: Mapping | None = None,
 
     With `expected` (the feature set's extraction settings) and `story`, meta.json must record
     exactly those settings and that story.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A feature folder written by `write_feature_folder`.
+    layer : int
+    expected : mapping, optional
+    story : str, optional
+
+    Returns
+    -------
+    data : np.ndarray
+        (n_windows, dims) float32 features of the layer (stored as float32 or float16).
+    times : np.ndarray
+        (n_windows,) float64 window end times in seconds.
     """
     folder = Path(folder)
     meta = read_meta(folder)

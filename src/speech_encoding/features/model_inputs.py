@@ -31,13 +31,42 @@ def fed_length(encoder: SpeechEncoder, window: int, whisper_padding: str) -> int
 
 def encoder_inputs(encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                    whisper_padding: str = "pad30") -> torch.Tensor:
-    """Model input for a batch of windows, as the encoder's family takes it."""
+    """Model input for a batch of windows, as the encoder's family takes it.
+
+    Parameters
+    ----------
+    encoder : SpeechEncoder
+    windows : sequence of np.ndarray
+        n_windows (n_samples,) float32 mono windows of equal length.
+    sample_rate : int
+    whisper_padding : str
+        'pad30' or 'none' (Whisper only).
+
+    Returns
+    -------
+    torch.Tensor
+        float32 CPU tensor: (n_windows, n_mels, n_frames) log-mel for Whisper (`whisper_log_mel`),
+        (n_windows, n_samples) waveforms for the waveform family (`normalised_waveforms`).
+    """
     return encoder.family.model_inputs(encoder, windows, sample_rate, whisper_padding)
 
 
 def normalised_waveforms(encoder: SpeechEncoder, windows: Sequence[np.ndarray],
                          sample_rate: int) -> torch.Tensor:
-    """(windows, samples) waveforms normalised by the model's feature extractor."""
+    """(windows, samples) waveforms normalised by the model's feature extractor.
+
+    Parameters
+    ----------
+    encoder : SpeechEncoder
+    windows : sequence of np.ndarray
+        n_windows (n_samples,) float32 mono windows of equal length.
+    sample_rate : int
+
+    Returns
+    -------
+    torch.Tensor
+        (n_windows, n_samples) float32.
+    """
     extractor = encoder.feature_extractor
     return torch.cat([extractor(window, sampling_rate=sample_rate, return_tensors="pt")
                       ["input_values"] for window in windows])
@@ -45,7 +74,23 @@ def normalised_waveforms(encoder: SpeechEncoder, windows: Sequence[np.ndarray],
 
 def whisper_log_mel(encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                     whisper_padding: str) -> torch.Tensor:
-    """(windows, mel bins, frames) Whisper log-mel features, padded to 30 s or not."""
+    """(windows, mel bins, frames) Whisper log-mel features, padded to 30 s or not.
+
+    Parameters
+    ----------
+    encoder : SpeechEncoder
+    windows : sequence of np.ndarray
+        n_windows (n_samples,) float32 mono windows of equal length.
+    sample_rate : int
+    whisper_padding : str
+        'pad30': each window zero-padded to 30 s; 'none': the window's own length.
+
+    Returns
+    -------
+    torch.Tensor
+        (n_windows, n_mels, n_frames) float32 CPU tensor; n_frames = fed samples // hop_length
+        (3000 for pad30).
+    """
     extractor = encoder.feature_extractor
     options = {"sampling_rate": sample_rate, "return_tensors": "pt", "padding": "max_length",
                "max_length": fed_length(encoder, len(windows[0]), whisper_padding)}
@@ -77,6 +122,18 @@ def padded_log_mel(extractor, window: np.ndarray, sample_rate: int) -> torch.Ten
     floor, which the window's own frames set. So the extractor runs on the window plus enough
     zeros for one such frame, and that frame is repeated up to 30 s. The result is the
     extractor's 30 s output itself (the tests compare them), at about half the cost.
+
+    Parameters
+    ----------
+    extractor : WhisperFeatureExtractor
+    window : np.ndarray
+        (n_samples,) float32 mono window.
+    sample_rate : int
+
+    Returns
+    -------
+    torch.Tensor
+        (1, n_mels, n_frames) float32, n_frames = extractor.n_samples // hop_length (3000).
     """
     hop = extractor.hop_length
     padded = math.ceil((len(window) + extractor.n_fft) / hop) * hop
@@ -89,5 +146,21 @@ def padded_log_mel(extractor, window: np.ndarray, sample_rate: int) -> torch.Ten
 
 
 def batched_log_mel(extractor, windows: Sequence[np.ndarray], device: str, options: dict) -> torch.Tensor:
-    """Whisper log-mel of a batch of equal-length windows as one STFT on `device` (for GPUs)."""
+    """Whisper log-mel of a batch of equal-length windows as one STFT on `device` (for GPUs).
+
+    Parameters
+    ----------
+    extractor : WhisperFeatureExtractor
+    windows : sequence of np.ndarray
+        n_windows (n_samples,) float32 windows of equal length.
+    device : str
+        Where the STFT runs.
+    options : dict
+        The extractor's keyword arguments (rate, padding, max_length).
+
+    Returns
+    -------
+    torch.Tensor
+        (n_windows, n_mels, n_frames) float32 CPU tensor, n_frames = max_length // hop_length.
+    """
     return extractor(list(windows), device=device, **options)["input_features"]

@@ -22,12 +22,34 @@ class Pooling:
 
 
 def last_frame(hidden: torch.Tensor) -> torch.Tensor:
-    """(batch, frames, dim) -> (batch, dim) float32: the final frame."""
+    """(batch, frames, dim) -> (batch, dim) float32: the final frame.
+
+    Parameters
+    ----------
+    hidden : torch.Tensor
+        (batch, frames, dim) one layer's output, any float dtype.
+
+    Returns
+    -------
+    torch.Tensor
+        (batch, dim) float32.
+    """
     return hidden[:, -1, :].float()
 
 
 def mean_frames(hidden: torch.Tensor) -> torch.Tensor:
-    """(batch, frames, dim) -> (batch, dim) float32: the mean over frames."""
+    """(batch, frames, dim) -> (batch, dim) float32: the mean over frames.
+
+    Parameters
+    ----------
+    hidden : torch.Tensor
+        (batch, frames, dim) one layer's output, any float dtype.
+
+    Returns
+    -------
+    torch.Tensor
+        (batch, dim) float32 (accumulated in float32).
+    """
     import torch
 
     return hidden.mean(dim=1, dtype=torch.float32)

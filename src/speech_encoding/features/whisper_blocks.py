@@ -26,7 +26,21 @@ def position_count(encoder: torch.nn.Module) -> int:
 
 
 def embed_frames(encoder: torch.nn.Module, features: torch.Tensor) -> torch.Tensor:
-    """(batch, mel bins, frames) -> (batch, positions, d_model): convolutions plus positions."""
+    """(batch, mel bins, frames) -> (batch, positions, d_model): convolutions plus positions.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        A Hugging Face WhisperEncoder.
+    features : torch.Tensor
+        (batch, n_mels, n_frames) float32 log-mel frames.
+
+    Returns
+    -------
+    torch.Tensor
+        (batch, positions, d_model) float32, positions = ceil(n_frames / 2) (the second
+        convolution's stride); more positions than the encoder has is an InputError.
+    """
     convolved = functional.gelu(encoder.conv2(functional.gelu(encoder.conv1(features))))
     convolved = convolved.transpose(1, 2)
     n_positions = convolved.shape[1]
@@ -37,7 +51,20 @@ def embed_frames(encoder: torch.nn.Module, features: torch.Tensor) -> torch.Tens
 
 
 def fused_qkv(attention: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
-    """One (3 d, d) weight and (3 d) bias for the Q, K and V projections (K has no bias)."""
+    """One (3 d, d) weight and (3 d) bias for the Q, K and V projections (K has no bias).
+
+    Parameters
+    ----------
+    attention : torch.nn.Module
+        A Whisper attention module (q_proj, k_proj, v_proj).
+
+    Returns
+    -------
+    weight : torch.Tensor
+        (3 d, d), rows Q, K, V; the dtype and device of the projections' weights.
+    bias : torch.Tensor
+        (3 d,), zeros for K.
+    """
     projections = (attention.q_proj, attention.k_proj, attention.v_proj)
     weight = torch.cat([p.weight for p in projections])
     bias = torch.cat([p.bias if p.bias is not None else torch.zeros_like(p.weight[:, 0])
@@ -46,7 +73,20 @@ def fused_qkv(attention: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def split_heads(projected: torch.Tensor, heads: int, parts: int) -> torch.Tensor:
-    """(batch, positions, parts * width) -> (parts, batch, heads, positions, width / heads), a view."""
+    """(batch, positions, parts * width) -> (parts, batch, heads, positions, width / heads), a view.
+
+    Parameters
+    ----------
+    projected : torch.Tensor
+        (batch, positions, parts * width), e.g. the fused Q, K, V projection (parts = 3).
+    heads : int
+    parts : int
+
+    Returns
+    -------
+    torch.Tensor
+        (parts, batch, heads, positions, width / heads), a view of `projected`.
+    """
     batch, length, width = projected.shape
     return projected.view(batch, length, parts, heads, width // (parts * heads)).permute(2, 0, 3, 1, 4)
 
@@ -70,7 +110,22 @@ class WhisperBlocks:
 
     def self_attention(self, index: int, normed: torch.Tensor, last_only: bool) -> torch.Tensor:
         """Multi-head self-attention of block `index` on its layer-normed input; with
-        `last_only`, only the final position's output (one query row against every key)."""
+        `last_only`, only the final position's output (one query row against every key).
+
+        Parameters
+        ----------
+        index : int
+            The block.
+        normed : torch.Tensor
+            (batch, positions, d_model) layer-normed hidden states.
+        last_only : bool
+
+        Returns
+        -------
+        torch.Tensor
+            (batch, positions, d_model), or (batch, 1, d_model) with `last_only`; float32, or the
+            autocast dtype under autocast.
+        """
         attention = self.encoder.layers[index].self_attn
         weight, bias = self.qkv[index]
         width, heads = normed.shape[-1], attention.num_heads
@@ -89,6 +144,20 @@ class WhisperBlocks:
 
         The residual sums are out of place, so that under autocast the residual stream keeps
         the input's float32 while the projections run in lower precision.
+
+        Parameters
+        ----------
+        index : int
+            The block.
+        hidden : torch.Tensor
+            (batch, positions, d_model) float32 input of the block.
+        last_only : bool
+            Compute only the final position.
+
+        Returns
+        -------
+        torch.Tensor
+            (batch, positions, d_model), or (batch, 1, d_model) with `last_only`; float32.
         """
         layer = self.encoder.layers[index]
         attended = self.self_attention(index, layer.self_attn_layer_norm(hidden), last_only)
@@ -96,7 +165,20 @@ class WhisperBlocks:
         return hidden + self.feed_forward(index, hidden)
 
     def feed_forward(self, index: int, hidden: torch.Tensor) -> torch.Tensor:
-        """The block's layer norm and two-layer MLP, on at most `ffn_rows` positions at a time."""
+        """The block's layer norm and two-layer MLP, on at most `ffn_rows` positions at a time.
+
+        Parameters
+        ----------
+        index : int
+            The block.
+        hidden : torch.Tensor
+            (..., d_model) hidden states, e.g. (batch, positions, d_model).
+
+        Returns
+        -------
+        torch.Tensor
+            Same shape as `hidden`; float32, or the autocast dtype under autocast.
+        """
         layer = self.encoder.layers[index]
         rows = hidden.reshape(-1, hidden.shape[-1])
         parts = [rows] if self.ffn_rows is None else rows.split(self.ffn_rows)
@@ -109,6 +191,18 @@ class WhisperBlocks:
 
         With `last_only`, the final block computes only the final position (all that `last`
         pooling reads of it; the earlier blocks are needed in full as its keys and values).
+
+        Parameters
+        ----------
+        features : torch.Tensor
+            (batch, n_mels, n_frames) float32 log-mel frames.
+        last_only : bool
+
+        Yields
+        ------
+        torch.Tensor
+            One float32 tensor per block: (batch, positions, d_model), positions =
+            ceil(n_frames / 2); the last block's is (batch, 1, d_model) with `last_only`.
         """
         hidden = embed_frames(self.encoder, features)
         last = len(self.encoder.layers) - 1
@@ -119,7 +213,21 @@ class WhisperBlocks:
     def pooled(self, features: torch.Tensor, reduce: Callable[[torch.Tensor], torch.Tensor],
                last_only: bool = False) -> list[torch.Tensor]:
         """`reduce` of every block's output for the whole batch, run in groups of windows
-        (`last_only`: `reduce` reads only the final position)."""
+        (`last_only`: `reduce` reads only the final position).
+
+        Parameters
+        ----------
+        features : torch.Tensor
+            (batch, n_mels, n_frames) float32 log-mel frames.
+        reduce : callable
+            (batch, positions, d_model) -> (batch, dim), e.g. a pooling's `reduce`.
+        last_only : bool
+
+        Returns
+        -------
+        list of torch.Tensor
+            One (batch, dim) tensor per block, in block order (float32 for the registered poolings).
+        """
         groups = [features]
         if self.chunk_rows is not None:
             positions = math.ceil(features.shape[-1] / self.encoder.conv2.stride[0])

@@ -13,6 +13,24 @@ def window_ends(n_samples: int, sample_rate: int, chunk_size: float, context_siz
 
     chunk_size (stride) and context_size (window length) are in seconds and rounded to whole
     samples; a story shorter than one window is an error naming the story and both durations.
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the audio in samples.
+    sample_rate : int
+    chunk_size : float
+        Stride in seconds.
+    context_size : float
+        Window length in seconds.
+    story : str
+        For messages.
+
+    Returns
+    -------
+    np.ndarray
+        (n_windows,) int64 exclusive end sample of each window: window i is
+        audio[ends[i] - context:ends[i]], n_windows = (n_samples - context) // chunk + 1.
     """
     chunk = int(round(chunk_size * sample_rate))
     context = int(round(context_size * sample_rate))

@@ -31,6 +31,33 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
 
     Applies the optional training-set standardisation; responses arrive in voxel batches of
     `ridge.voxel_batch` (or as many as `working_bytes` holds when unset).
+
+    Parameters
+    ----------
+    x_train : np.ndarray
+        (n_train, n_features) training design matrix (any float dtype; used as float64, then
+        float32 products).
+    x_test : np.ndarray
+        (n_test, n_features) design matrix of the rows to predict.
+    targets : TargetBatches
+        `targets(voxels)` gives the (n_train, n_batch) training and (n_test, n_batch) test
+        responses of a slice of voxels, as float arrays.
+    n_voxels : int
+    settings : RidgeSettings
+    groups : sequence, optional
+        (n_train,) group (story) label of each training row, for `group` folding.
+    working_bytes : int, optional
+        Memory the voxel batches may use when `ridge.voxel_batch` is unset (None: a share of the
+        free memory).
+    weights_out : np.ndarray, optional
+        (n_features, n_voxels) array (float32 in the pipeline) that receives the refit's weights.
+
+    Returns
+    -------
+    r : np.ndarray
+        (n_voxels,) float64 Pearson r of each voxel's test prediction (0 for a constant voxel).
+    alphas : np.ndarray
+        (n_voxels,) float64 alpha chosen for each voxel (before normalpha scaling).
     """
     if settings.normalize_features:
         x_train, x_test = standardize_with(x_train, x_test)
@@ -55,7 +82,20 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
 def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
                      n_voxels: int, settings: RidgeSettings, groups: Sequence | None = None,
                      **compute) -> pd.DataFrame:
-    """Fit on the training rows, score the test rows: voxel, r, p, q, significant, alpha."""
+    """Fit on the training rows, score the test rows: voxel, r, p, q, significant, alpha.
+
+    Parameters
+    ----------
+    x_train, x_test, targets, n_voxels, settings, groups
+        As in `fit_and_score`.
+    **compute
+        `working_bytes` and `weights_out`, as in `fit_and_score`.
+
+    Returns
+    -------
+    pd.DataFrame
+        n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64).
+    """
     r, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, groups, **compute)
     p, q, significant = significance(r, len(x_test), settings.alpha_fdr)
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": r, "p": p, "q": q,
@@ -65,7 +105,29 @@ def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBat
 def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
                    y_test: np.ndarray, settings: RidgeSettings,
                    groups: Sequence | None = None, **compute) -> pd.DataFrame:
-    """`train_test_table` on in-memory responses."""
+    """`train_test_table` on in-memory responses.
+
+    Parameters
+    ----------
+    x_train : np.ndarray
+        (n_train, n_features) training design matrix.
+    y_train : np.ndarray
+        (n_train, n_voxels) training responses (any real dtype; read as float64).
+    x_test : np.ndarray
+        (n_test, n_features) test design matrix.
+    y_test : np.ndarray
+        (n_test, n_voxels) test responses.
+    settings : RidgeSettings
+    groups : sequence, optional
+        (n_train,) group (story) label of each training row, for `group` folding.
+    **compute
+        `working_bytes` and `weights_out` ((n_features, n_voxels)), as in `fit_and_score`.
+
+    Returns
+    -------
+    pd.DataFrame
+        As `train_test_table`: n_voxels rows of voxel, r, p, q, significant, alpha.
+    """
     return train_test_table(x_train, x_test, paired(array_columns(y_train), array_columns(y_test)),
                             y_train.shape[1], settings, groups, **compute)
 
@@ -79,6 +141,27 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
     BH-corrected; `n_significant_folds` counts the folds where the voxel passed FDR within the
     fold, and `majority_significant` is true when that count is above half the folds.
     `weights_out`, when given, is (n_outer_folds, n_features, n_voxels).
+
+    Parameters
+    ----------
+    x : np.ndarray
+        (n_rows, n_features) design matrix of every row.
+    responses : ColumnSource
+        `responses(voxels)` gives the (n_rows, n_batch) float64 responses of a slice of voxels.
+    n_voxels : int
+    groups : sequence
+        (n_rows,) group (story) label of each row.
+    settings : RidgeSettings
+    working_bytes : int, optional
+        As in `fit_and_score`.
+    weights_out : np.ndarray, optional
+        (n_outer_folds, n_features, n_voxels) array that receives each outer fold's weights.
+
+    Returns
+    -------
+    pd.DataFrame
+        n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64, the mean
+        over folds), n_significant_folds (int), majority_significant (bool).
     """
     groups = np.asarray(groups)
     outer = cv_splits(len(x), settings.n_outer_folds, settings.folding_type, settings.chunk_length,
@@ -106,7 +189,26 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
 
 def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: RidgeSettings,
                   **compute) -> pd.DataFrame:
-    """`nested_cv_table` on in-memory responses."""
+    """`nested_cv_table` on in-memory responses.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        (n_rows, n_features) design matrix.
+    y : np.ndarray
+        (n_rows, n_voxels) responses (any real dtype; read as float64).
+    groups : sequence
+        (n_rows,) group (story) label of each row.
+    settings : RidgeSettings
+    **compute
+        `working_bytes` and `weights_out` ((n_outer_folds, n_features, n_voxels)), as in
+        `nested_cv_table`.
+
+    Returns
+    -------
+    pd.DataFrame
+        As `nested_cv_table`.
+    """
     return nested_cv_table(x, array_columns(y), y.shape[1], groups, settings, **compute)
 
 
@@ -115,7 +217,35 @@ def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping
                           subject: str, working_bytes: int | None,
                           weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
                           ) -> tuple[pd.DataFrame, dict]:
-    """Every story with the train_* trimming slices, concatenated; outer folds over all rows."""
+    """Every story with the train_* trimming slices, concatenated; outer folds over all rows.
+
+    Parameters
+    ----------
+    features : mapping of str to np.ndarray
+        Per story, its (n_trs, n_features) delayed features.
+    responses : mapping of str to np.ndarray
+        Per story, its (n_trs, n_voxels) responses (may be memory-mapped: read a voxel batch at a
+        time).
+    splits : mapping of str to str
+        Per story, 'train' or 'test', in the order the stories are stacked.
+    trimming : mapping
+        The trimming config (`train_*`/`test_*` slices of feature and response rows).
+    settings : RidgeSettings
+    subject : str
+        For messages.
+    working_bytes : int or None
+        Memory the voxel batches may use (None: a share of the free memory).
+    weights_out : callable or None
+        `weights_out(shape)` returns the array of `shape` (n_outer_folds, n_features, n_voxels)
+        that receives the weights.
+
+    Returns
+    -------
+    voxels : pd.DataFrame
+        As `nested_cv_table`.
+    counts : dict
+        n_rows and n_features of the stacked design matrix.
+    """
     n_voxels = next(iter(responses.values())).shape[1]
     stories = list(splits)
     x, groups = stack_features(features, responses, stories, "train", trimming, subject)
@@ -132,7 +262,35 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
                            working_bytes: int | None,
                            weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
                            ) -> tuple[pd.DataFrame, dict]:
-    """Training and test stories, each with their own trimming slices; scored on the test rows."""
+    """Training and test stories, each with their own trimming slices; scored on the test rows.
+
+    Parameters
+    ----------
+    features : mapping of str to np.ndarray
+        Per story, its (n_trs, n_features) delayed features.
+    responses : mapping of str to np.ndarray
+        Per story, its (n_trs, n_voxels) responses (may be memory-mapped: read a voxel batch at a
+        time).
+    splits : mapping of str to str
+        Per story, 'train' or 'test', in the order the stories are stacked.
+    trimming : mapping
+        The trimming config (`train_*`/`test_*` slices of feature and response rows).
+    settings : RidgeSettings
+    subject : str
+        For messages.
+    working_bytes : int or None
+        Memory the voxel batches may use (None: a share of the free memory).
+    weights_out : callable or None
+        `weights_out(shape)` returns the array of `shape` (n_features, n_voxels) that receives the
+        weights.
+
+    Returns
+    -------
+    voxels : pd.DataFrame
+        As `train_test_table`.
+    counts : dict
+        n_train_rows, n_test_rows and n_features of the stacked design matrices.
+    """
     n_voxels = next(iter(responses.values())).shape[1]
     train = [story for story, split in splits.items() if split == "train"]
     test = [story for story, split in splits.items() if split == "test"]

@@ -18,23 +18,74 @@ ColumnSource = Callable[[slice], np.ndarray]
 
 def story_columns(responses: Mapping[str, np.ndarray], stories: Sequence[str], split: str,
                   trimming: Mapping) -> ColumnSource:
-    """Stories' responses trimmed for `split`, z-scored per story, stacked in `stories` order."""
+    """Stories' responses trimmed for `split`, z-scored per story, stacked in `stories` order.
+
+    Parameters
+    ----------
+    responses : mapping of str to np.ndarray
+        Per story, its (n_trs, n_voxels) responses (may be memory-mapped).
+    stories : sequence of str
+    split : str
+        'train' or 'test': which trimming slice applies.
+    trimming : mapping
+
+    Returns
+    -------
+    ColumnSource
+        `source(voxels)` gives the (n_rows, n_batch) float64 columns of a slice of voxels, n_rows
+        the trimmed rows of every story.
+    """
     return lambda voxels: np.vstack([prepare_responses(responses[story], split, trimming, voxels)
                                      for story in stories])
 
 
 def array_columns(data: np.ndarray) -> ColumnSource:
-    """Columns of an in-memory (or memory-mapped) array, as float64."""
+    """Columns of an in-memory (or memory-mapped) array, as float64.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_rows, n_voxels) responses, any real dtype.
+
+    Returns
+    -------
+    ColumnSource
+        `source(voxels)` gives data[:, voxels] as an (n_rows, n_batch) float64 array.
+    """
     return lambda voxels: np.asarray(data[:, voxels], dtype=np.float64)
 
 
 def paired(train: ColumnSource, test: ColumnSource) -> TargetBatches:
-    """Training and test responses from two sources."""
+    """Training and test responses from two sources.
+
+    Parameters
+    ----------
+    train, test : ColumnSource
+        Give (n_train, n_batch) and (n_test, n_batch) arrays for a slice of voxels.
+
+    Returns
+    -------
+    TargetBatches
+        `targets(voxels)` gives (train(voxels), test(voxels)).
+    """
     return lambda voxels: (train(voxels), test(voxels))
 
 
 def row_split(source: ColumnSource, train_rows: np.ndarray, test_rows: np.ndarray) -> TargetBatches:
-    """Training and test rows of one source."""
+    """Training and test rows of one source.
+
+    Parameters
+    ----------
+    source : ColumnSource
+        Gives (n_rows, n_batch) arrays for a slice of voxels.
+    train_rows, test_rows : np.ndarray
+        (n_train,) and (n_test,) int indices into the source's rows.
+
+    Returns
+    -------
+    TargetBatches
+        `targets(voxels)` gives the (n_train, n_batch) and (n_test, n_batch) parts.
+    """
 
     def batch(voxels: slice) -> tuple[np.ndarray, np.ndarray]:
         columns = source(voxels)
@@ -44,5 +95,15 @@ def row_split(source: ColumnSource, train_rows: np.ndarray, test_rows: np.ndarra
 
 
 def standardized(targets: TargetBatches) -> TargetBatches:
-    """Both parts z-scored with the training part's column statistics."""
+    """Both parts z-scored with the training part's column statistics.
+
+    Parameters
+    ----------
+    targets : TargetBatches
+
+    Returns
+    -------
+    TargetBatches
+        Same shapes as `targets` gives, float64.
+    """
     return lambda voxels: standardize_with(*targets(voxels))

@@ -38,13 +38,41 @@ class Decomposition:
 
 
 def kept_components(eigenvalues: torch.Tensor, singcutoff: float, size: int) -> torch.Tensor:
-    """Mask of eigenvalues whose singular value exceeds `singcutoff` and the numerical floor."""
+    """Mask of eigenvalues whose singular value exceeds `singcutoff` and the numerical floor.
+
+    Parameters
+    ----------
+    eigenvalues : torch.Tensor
+        (m,) float64 eigenvalues s^2 of the Gram or kernel matrix.
+    singcutoff : float
+    size : int
+        max(n_rows, n_features), which scales the floor (size * eps * largest eigenvalue).
+
+    Returns
+    -------
+    torch.Tensor
+        (m,) bool, on the device of `eigenvalues`.
+    """
     floor = float(eigenvalues.max().clamp(min=0)) * size * torch.finfo(torch.float64).eps
     return (eigenvalues > floor) & (eigenvalues.clamp(min=0).sqrt() > singcutoff)
 
 
 def decompose(x: torch.Tensor, singcutoff: float) -> Decomposition:
-    """Decompose a training matrix (n_rows, n_features) through its Gram or kernel matrix."""
+    """Decompose a training matrix (n_rows, n_features) through its Gram or kernel matrix.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        (n_rows, n_features) training design matrix, any float dtype (decomposed in float64).
+    singcutoff : float
+        Singular values at or below it are dropped.
+
+    Returns
+    -------
+    Decomposition
+        weights_basis (n_features, k) and targets_basis (n_rows, k) float32, eigenvalues (k,)
+        float64 descending, on the device of `x`; k <= min(n_rows, n_features) kept components.
+    """
     x64 = x.to(torch.float64)
     n_rows, n_features = x64.shape
     primal = n_rows >= n_features
@@ -58,19 +86,58 @@ def decompose(x: torch.Tensor, singcutoff: float) -> Decomposition:
 
 
 def effective_alphas(alphas: np.ndarray, decomposition: Decomposition, normalpha: bool) -> np.ndarray:
-    """Alphas as applied: scaled by the largest singular value when `normalpha`."""
+    """Alphas as applied: scaled by the largest singular value when `normalpha`.
+
+    Parameters
+    ----------
+    alphas : np.ndarray
+        (n_alphas,) or (n_voxels,) alphas, any shape.
+    decomposition : Decomposition
+    normalpha : bool
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as `alphas`, float64.
+    """
     scale = decomposition.largest_singular_value if normalpha else 1.0
     return np.asarray(alphas, dtype=np.float64) * scale
 
 
 def gains(eigenvalues: torch.Tensor, alphas: np.ndarray) -> torch.Tensor:
-    """1 / (s^2 + alpha^2) for every alpha (rows) and component (columns), float32."""
+    """1 / (s^2 + alpha^2) for every alpha (rows) and component (columns), float32.
+
+    Parameters
+    ----------
+    eigenvalues : torch.Tensor
+        (k,) float64 eigenvalues s^2.
+    alphas : np.ndarray
+        (n_alphas,) effective alphas.
+
+    Returns
+    -------
+    torch.Tensor
+        (n_alphas, k) float32, on the device of `eigenvalues`.
+    """
     squared = torch.as_tensor(np.asarray(alphas, dtype=np.float64) ** 2, device=eigenvalues.device)
     return (1.0 / (eigenvalues[None, :] + squared[:, None])).to(COMPUTE_DTYPE)
 
 
 def project_targets(decomposition: Decomposition, y_train: torch.Tensor) -> torch.Tensor:
-    """C^T Y, (k, n_voxels): the only product of the responses with the training matrix."""
+    """C^T Y, (k, n_voxels): the only product of the responses with the training matrix.
+
+    Parameters
+    ----------
+    decomposition : Decomposition
+        Of the (n_rows, n_features) training matrix.
+    y_train : torch.Tensor
+        (n_rows, n_voxels) float32 training responses, on the decomposition's device.
+
+    Returns
+    -------
+    torch.Tensor
+        (k, n_voxels) float32.
+    """
     return decomposition.targets_basis.T @ y_train
 
 
@@ -80,6 +147,25 @@ def alpha_scores(out_basis: torch.Tensor, eigenvalues: torch.Tensor, projected: 
 
     `out_basis` is X_out R for the rows being predicted. Pearson r when `use_corr`, else
     sign(R^2) sqrt(|R^2|); 0 where a column is constant.
+
+    Parameters
+    ----------
+    out_basis : torch.Tensor
+        (n_out, k) float32 X_out R.
+    eigenvalues : torch.Tensor
+        (k,) float64 eigenvalues s^2 of the decomposition.
+    projected : torch.Tensor
+        (k, n_voxels) float32 C^T Y of the training responses (`project_targets`).
+    y_out : torch.Tensor
+        (n_out, n_voxels) float32 responses of the predicted rows.
+    alphas : np.ndarray
+        (n_alphas,) effective alphas (`effective_alphas`).
+    use_corr : bool
+
+    Returns
+    -------
+    np.ndarray
+        (n_alphas, n_voxels) float64 scores in [-1, 1] (r) or <= 1 (signed sqrt of R^2).
     """
     alpha_gains = gains(eigenvalues, alphas)
     if use_corr:
@@ -103,6 +189,22 @@ def apply_alphas(basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torc
     """basis diag(1/(s^2 + alpha_v^2)) C^T y_v for each voxel v, one product per distinct alpha.
 
     With basis X_out R this is the prediction of X_out; with R it is the weights.
+
+    Parameters
+    ----------
+    basis : torch.Tensor
+        (m, k) float32: X_out R with m = n_out rows, or R with m = n_features.
+    eigenvalues : torch.Tensor
+        (k,) float64 eigenvalues s^2.
+    projected : torch.Tensor
+        (k, n_voxels) float32 C^T Y.
+    voxel_alphas : np.ndarray
+        (n_voxels,) effective alpha of each voxel.
+
+    Returns
+    -------
+    torch.Tensor
+        (m, n_voxels) float32, on the device of `basis`.
     """
     result = torch.empty((basis.shape[0], projected.shape[1]), dtype=COMPUTE_DTYPE,
                          device=basis.device)
@@ -114,7 +216,22 @@ def apply_alphas(basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torc
 
 
 def choose_alphas(scores: np.ndarray, alphas: np.ndarray, single_alpha: bool) -> np.ndarray:
-    """Best alpha per voxel (or one best-on-average alpha for all); ties go to the larger alpha."""
+    """Best alpha per voxel (or one best-on-average alpha for all); ties go to the larger alpha.
+
+    Parameters
+    ----------
+    scores : np.ndarray
+        (n_alphas, n_voxels) scores, rows in the order of `alphas`.
+    alphas : np.ndarray
+        (n_alphas,) candidate alphas.
+    single_alpha : bool
+        Choose the alpha with the best mean score over voxels for every voxel.
+
+    Returns
+    -------
+    np.ndarray
+        (n_voxels,) float64 chosen alphas (values of `alphas`).
+    """
     alphas = np.asarray(alphas, dtype=np.float64)
     descending = np.argsort(-alphas, kind="stable")
     if single_alpha:

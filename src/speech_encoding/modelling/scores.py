@@ -7,7 +7,18 @@ import pandas as pd
 
 
 def subset_summary(r_subset: np.ndarray, name: str) -> dict:
-    """median/mean/min/max of a subset's r as `<stat>_<name>_score` (0.0 each when empty)."""
+    """median/mean/min/max of a subset's r as `<stat>_<name>_score` (0.0 each when empty).
+
+    Parameters
+    ----------
+    r_subset : np.ndarray
+        (n,) r of the voxels in the subset.
+    name : str
+
+    Returns
+    -------
+    dict of str to float
+    """
     functions = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
     return {f"{stat}_{name}_score": float(f(r_subset)) if r_subset.size else 0.0
             for stat, f in functions.items()}

@@ -7,7 +7,20 @@ from scipy import special, stats
 
 
 def column_correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """Pearson r between matching columns; 0 where either column is constant."""
+    """Pearson r between matching columns; 0 where either column is constant.
+
+    Parameters
+    ----------
+    predicted : np.ndarray
+        (n_rows, n_columns) float array.
+    actual : np.ndarray
+        (n_rows, n_columns) float array.
+
+    Returns
+    -------
+    np.ndarray
+        (n_columns,) float64, clipped to [-1, 1].
+    """
     p = predicted - predicted.mean(axis=0)
     a = actual - actual.mean(axis=0)
     norm = np.sqrt((p * p).sum(axis=0) * (a * a).sum(axis=0))
@@ -16,7 +29,20 @@ def column_correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
 
 
 def correlation_pvalue(r: np.ndarray, n: int) -> np.ndarray:
-    """Exact two-sided p-value of Pearson's r over n samples (the t-test on n - 2 dof)."""
+    """Exact two-sided p-value of Pearson's r over n samples (the t-test on n - 2 dof).
+
+    Parameters
+    ----------
+    r : np.ndarray
+        Correlations, any shape.
+    n : int
+        Number of samples each r was computed over; below 3, every p-value is 1.
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as `r`, float64.
+    """
     if n < 3:
         return np.ones_like(np.asarray(r, dtype=np.float64))
     r = np.clip(np.asarray(r, dtype=np.float64), -1.0, 1.0)
@@ -24,7 +50,18 @@ def correlation_pvalue(r: np.ndarray, n: int) -> np.ndarray:
 
 
 def fdr_bh(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (adjusted p-values), capped at 1."""
+    """Benjamini-Hochberg q-values (adjusted p-values), capped at 1.
+
+    Parameters
+    ----------
+    pvalues : np.ndarray
+        (m,) p-values.
+
+    Returns
+    -------
+    np.ndarray
+        (m,) float64 q-values, in the order of `pvalues`.
+    """
     p = np.asarray(pvalues, dtype=np.float64)
     m = p.size
     if m == 0:
@@ -38,7 +75,19 @@ def fdr_bh(pvalues: np.ndarray) -> np.ndarray:
 
 
 def combine_pvalues_fisher(pvalues: np.ndarray) -> np.ndarray:
-    """Fisher's method over axis 0 (folds): chi2 survival of -2 sum(log p) with 2k dof."""
+    """Fisher's method over axis 0 (folds): chi2 survival of -2 sum(log p) with 2k dof.
+
+    Parameters
+    ----------
+    pvalues : np.ndarray
+        (k, ...) p-values of k folds (e.g. (n_folds, n_voxels)); zeros count as the smallest
+        positive float64.
+
+    Returns
+    -------
+    np.ndarray
+        (...) float64 combined p-values, e.g. (n_voxels,).
+    """
     p = np.clip(np.asarray(pvalues, dtype=np.float64), np.finfo(np.float64).tiny, 1.0)
     statistic = -2.0 * np.log(p).sum(axis=0)
     return stats.chi2.sf(statistic, 2 * p.shape[0])

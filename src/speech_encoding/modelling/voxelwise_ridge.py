@@ -38,21 +38,63 @@ class FoldBasis:
 def fold_basis(x_train: torch.Tensor, x_out: torch.Tensor, singcutoff: float,
                train_rows: torch.Tensor | None = None,
                out_rows: torch.Tensor | None = None) -> FoldBasis:
-    """Decompose `x_train` and project `x_out` onto its weights basis."""
+    """Decompose `x_train` and project `x_out` onto its weights basis.
+
+    Parameters
+    ----------
+    x_train : torch.Tensor
+        (n_train, n_features) training rows (float64 in `VoxelwiseRidge`).
+    x_out : torch.Tensor
+        (n_out, n_features) rows to predict, on the same device.
+    singcutoff : float
+    train_rows, out_rows : torch.Tensor, optional
+        (n_train,) and (n_out,) int64 indices of those rows in the responses (None: every row).
+
+    Returns
+    -------
+    FoldBasis
+        With out_basis (n_out, k) float32.
+    """
     decomposition = decompose(x_train, singcutoff)
     out_basis = x_out.to(COMPUTE_DTYPE) @ decomposition.weights_basis
     return FoldBasis(train_rows, out_rows, decomposition, out_basis)
 
 
 def select_rows(y: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
-    """`y[rows]`, or `y` itself for every row."""
+    """`y[rows]`, or `y` itself for every row.
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        (n_rows, n_voxels) responses.
+    rows : torch.Tensor or None
+        (m,) int64 row indices, on the device of `y`.
+
+    Returns
+    -------
+    torch.Tensor
+        (m, n_voxels) (or `y` itself), same dtype as `y`.
+    """
     return y if rows is None else y.index_select(0, rows)
 
 
 class VoxelwiseRidge:
     """Alpha search by inner CV on the training rows, then a refit on all of them.
 
-    Parameters are explicit; `splits` are (train_rows, validation_rows) pairs over x_train.
+    Parameters
+    ----------
+    x_train : np.ndarray
+        (n_train, n_features) training design matrix (copied to `device` as float64).
+    x_test : np.ndarray
+        (n_test, n_features) design matrix of the rows to predict.
+    splits : sequence of (np.ndarray, np.ndarray)
+        Inner folds: int arrays of training and validation row indices into x_train.
+    alphas : sequence of float
+        (n_alphas,) candidate alphas.
+    singcutoff : float
+    normalpha : bool
+    use_corr : bool
+    device : str or torch.device
     """
 
     def __init__(self, x_train: np.ndarray, x_test: np.ndarray,
@@ -76,11 +118,33 @@ class VoxelwiseRidge:
         return self.full.decomposition.weights_basis.shape[0]
 
     def as_tensor(self, y: np.ndarray) -> torch.Tensor:
-        """Responses as float32 on the model's device."""
+        """Responses as float32 on the model's device.
+
+        Parameters
+        ----------
+        y : np.ndarray
+            (n_rows, n_voxels) responses, any real dtype.
+
+        Returns
+        -------
+        torch.Tensor
+            (n_rows, n_voxels) float32.
+        """
         return torch.as_tensor(np.asarray(y), device=self.device).to(COMPUTE_DTYPE)
 
     def search(self, y_train: torch.Tensor) -> np.ndarray:
-        """Scores of every alpha averaged over the inner folds, (n_alphas, n_voxels) float64."""
+        """Scores of every alpha averaged over the inner folds, (n_alphas, n_voxels) float64.
+
+        Parameters
+        ----------
+        y_train : torch.Tensor
+            (n_train, n_voxels) float32 training responses (`as_tensor`).
+
+        Returns
+        -------
+        np.ndarray
+            (n_alphas, n_voxels) float64.
+        """
         total = np.zeros((len(self.alphas), y_train.shape[1]))
         for fold in self.folds:
             projected = project_targets(fold.decomposition, select_rows(y_train, fold.train_rows))
@@ -92,7 +156,23 @@ class VoxelwiseRidge:
 
     def refit(self, y_train: torch.Tensor, voxel_alphas: np.ndarray, with_weights: bool = False
               ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Test predictions (n_test, n_voxels) with each voxel's alpha, and optionally the weights."""
+        """Test predictions (n_test, n_voxels) with each voxel's alpha, and optionally the weights.
+
+        Parameters
+        ----------
+        y_train : torch.Tensor
+            (n_train, n_voxels) float32 training responses (`as_tensor`).
+        voxel_alphas : np.ndarray
+            (n_voxels,) alpha of each voxel (before normalpha scaling).
+        with_weights : bool
+
+        Returns
+        -------
+        predictions : torch.Tensor
+            (n_test, n_voxels) float32, on the model's device.
+        weights : torch.Tensor or None
+            (n_features, n_voxels) float32 with `with_weights`, else None.
+        """
         decomposition = self.full.decomposition
         projected = project_targets(decomposition, y_train)
         applied = effective_alphas(voxel_alphas, decomposition, self.normalpha)
@@ -114,7 +194,28 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
     """Search, choose and refit batch by batch; return test r and the chosen alpha per voxel.
 
     Per-voxel alphas need one pass over the responses; `single_alpha` needs two (every voxel's
-    scores before the choice). `weights_out`, when given, receives the (n_features, n_voxels) weights.
+    scores before the choice). `weights_out`, when given, receives the (n_features, n_voxels)
+    weights.
+
+    Parameters
+    ----------
+    model : VoxelwiseRidge
+    targets : TargetBatches
+        `targets(voxels)` gives the (n_train, n_batch) training and (n_test, n_batch) test
+        responses of a slice of voxels.
+    n_voxels : int
+    voxel_batch : int
+        Voxels per batch.
+    single_alpha : bool
+    weights_out : np.ndarray, optional
+        (n_features, n_voxels) array (float32 in the pipeline), filled batch by batch.
+
+    Returns
+    -------
+    r : np.ndarray
+        (n_voxels,) float64 Pearson r of each voxel's test prediction.
+    alphas : np.ndarray
+        (n_voxels,) float64 chosen alpha of each voxel.
     """
     batches = voxel_slices(n_voxels, voxel_batch)
     voxel_alphas = np.empty(n_voxels)

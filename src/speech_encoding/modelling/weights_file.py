@@ -18,7 +18,19 @@ from ..run.atomic_io import atomic_path
 
 @contextmanager
 def weights_writer(path: str | os.PathLike) -> Iterator[Callable[[tuple[int, ...]], np.ndarray]]:
-    """Yield `open(shape)`, which creates the float32 array; the file appears at `path` on success."""
+    """Yield `open(shape)`, which creates the float32 array; the file appears at `path` on success.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Where weights.npy goes.
+
+    Yields
+    ------
+    callable
+        `open(shape)` returns a writable float32 np.memmap of `shape`: (n_features, n_voxels)
+        or (n_outer_folds, n_features, n_voxels), backed by a temporary .npy beside `path`.
+    """
     opened: list[np.memmap] = []
     with atomic_path(path) as tmp:
 

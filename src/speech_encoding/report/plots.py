@@ -39,7 +39,19 @@ def plot_median_r_by_layer(table: pd.DataFrame, path: str | Path) -> None:
 
 def plot_r_histograms(fits: Sequence[Sequence], voxel_r: Sequence[np.ndarray], path: str | Path,
                       driven: Sequence[np.ndarray | None] | None = None) -> None:
-    """Histogram of voxel r for each fit; driven voxels (demo truth) drawn separately when known."""
+    """Histogram of voxel r for each fit; driven voxels (demo truth) drawn separately when known.
+
+    Parameters
+    ----------
+    fits : sequence of (subject, feature_set, layer)
+        One per panel.
+    voxel_r : sequence of np.ndarray
+        Per fit, its (n_voxels,) test r.
+    path : str or Path
+        The PNG to write.
+    driven : sequence of np.ndarray or None, optional
+        Per fit, an (n_voxels,) bool mask of its driven voxels, or None where unknown.
+    """
     n = len(fits)
     columns = min(n, 4)
     rows = int(np.ceil(n / columns))

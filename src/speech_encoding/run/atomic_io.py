@@ -39,7 +39,14 @@ def _write_with(path: str | os.PathLike, writer: Callable[[Path], None]) -> None
 
 
 def save_npy(path: str | os.PathLike, array: np.ndarray) -> None:
-    """Save one array as .npy, atomically."""
+    """Save one array as .npy, atomically.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    array : np.ndarray
+        Any shape and dtype; saved as is.
+    """
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:

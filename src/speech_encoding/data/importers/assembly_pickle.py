@@ -53,7 +53,22 @@ def _story_names(assembly: AssemblyRecord, what: str) -> list[str]:
 
 
 def story_arrays(story: StoryRecord, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """A story's TR times (1-D, increasing, finite) and brain data (TRs x voxels)."""
+    """A story's TR times (1-D, increasing, finite) and brain data (TRs x voxels).
+
+    Parameters
+    ----------
+    story : StoryRecord
+        A StoryData record of the assembly pickle.
+    what : str
+        Where it comes from, for messages.
+
+    Returns
+    -------
+    times : np.ndarray
+        (n_trs,) float64 TR times in seconds, strictly increasing (n_trs >= 2).
+    brain : np.ndarray
+        (n_trs_brain, n_voxels) brain data as stored in the pickle (any dtype).
+    """
     times = np.asarray(_attribute(story, "tr_times", what), dtype=np.float64)
     brain = _attribute(story, "brain_data", what)
     if not isinstance(brain, np.ndarray) or brain.ndim != 2:

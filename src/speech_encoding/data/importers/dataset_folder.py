@@ -115,7 +115,19 @@ class DatasetFolder:
             log.info("wrote %s (%d stories)", self.manifest, len(stories))
 
     def write_responses(self, subject: str, story: str, data: Any) -> Path:
-        """Copy one story's responses (an array or an h5py dataset) as float32, in row blocks."""
+        """Copy one story's responses (an array or an h5py dataset) as float32, in row blocks.
+
+        Parameters
+        ----------
+        subject, story : str
+        data : np.ndarray or h5py.Dataset
+            (n_trs, n_voxels) responses, any real dtype.
+
+        Returns
+        -------
+        Path
+            The written responses/<subject>/<story>.npy: (n_trs, n_voxels) float32.
+        """
         check_safe_name(subject, "subject")
         path = response_path(self.root / "responses", subject, story)
         shape = tuple(data.shape)
