@@ -113,10 +113,6 @@ class VoxelwiseRidge:
         x_test = torch.as_tensor(np.asarray(x_test, dtype=np.float64), device=self.device)
         self.full = fold_basis(x, x_test, singcutoff)
 
-    @property
-    def n_features(self) -> int:
-        return self.full.decomposition.weights_basis.shape[0]
-
     def as_tensor(self, y: np.ndarray) -> torch.Tensor:
         """Responses as float32 on the model's device.
 
