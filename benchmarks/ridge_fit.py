@@ -87,9 +87,18 @@ def correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
 # ---------- the three methods (each returns test r and alphas per voxel) ----------
 
 def stage_settings(args):
+    """The fit's settings: the benchmark's, and the schema's defaults for the rest."""
+    from snakemake.utils import validate
+
     from speech_encoding.run.settings import RidgeSettings
-    return RidgeSettings(alphas=tuple(alphas(args.alphas)), n_inner_folds=args.folds,
-                         folding_type="kfold", device=args.device)
+
+    ridge = {"alphas": list(alphas(args.alphas)), "n_inner_folds": args.folds,
+             "folding_type": "kfold", "device": args.device}
+    config = {"dataset": {"stories": "-", "responses": "-"},
+              "feature_sets": [{"name": "f", "model": "-"}], "ridge": ridge}
+    validate(config, str(Path(__file__).resolve().parents[1] / "workflow" / "schemas"
+                         / "config.schema.yaml"))
+    return RidgeSettings.from_config(config["ridge"])
 
 
 def run_stage(args, x_train, y_train, x_test, y_test):

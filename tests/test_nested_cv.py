@@ -7,9 +7,15 @@ import pytest
 from scipy import stats as sps
 
 from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
-from speech_encoding.modelling.fit import fit_nested_cv, fit_stories, fit_train_test
+from speech_encoding.modelling.fit import fit_stories, fit_train_test, nested_cv_table
+from speech_encoding.modelling.response_batches import array_columns
 
 from conftest import ridge_settings
+
+
+def fit_nested_cv(x, y, groups, settings):
+    """Nested CV of in-memory responses, as the fit stage runs it on memory-mapped ones."""
+    return nested_cv_table(x, array_columns(y), y.shape[1], groups, settings)
 
 
 def ref_standardize(train, test):

@@ -10,7 +10,6 @@ from .._lazy import lazy_exports
 __all__ = [
     "fit_stories",
     "fit_train_test",
-    "fit_nested_cv",
     "MODES",
     "RidgeMode",
     "FOLDING_TYPES",
@@ -32,7 +31,6 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(__name__, {
     "fit_stories": "fit",
     "fit_train_test": "fit",
-    "fit_nested_cv": "fit",
     "MODES": "modes",
     "RidgeMode": "modes",
     "FOLDING_TYPES": "folds",

@@ -187,31 +187,6 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
                          "majority_significant": combined["majority_significant"]})
 
 
-def fit_nested_cv(x: np.ndarray, y: np.ndarray, groups: Sequence, settings: RidgeSettings,
-                  **compute) -> pd.DataFrame:
-    """`nested_cv_table` on in-memory responses.
-
-    Parameters
-    ----------
-    x : np.ndarray
-        (n_rows, n_features) design matrix.
-    y : np.ndarray
-        (n_rows, n_voxels) responses (any real dtype; read as float64).
-    groups : sequence
-        (n_rows,) group (story) label of each row.
-    settings : RidgeSettings
-    **compute
-        `working_bytes` and `weights_out` ((n_outer_folds, n_features, n_voxels)), as in
-        `nested_cv_table`.
-
-    Returns
-    -------
-    pd.DataFrame
-        As `nested_cv_table`.
-    """
-    return nested_cv_table(x, array_columns(y), y.shape[1], groups, settings, **compute)
-
-
 def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                           splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
                           subject: str, working_bytes: int | None,
