@@ -41,18 +41,18 @@ def ref_cv_scores(x, y, folds, alphas, singcutoff, normalpha, use_corr):
     return total / len(folds)
 
 
+TIE_TOLERANCE = 1e-5  # scores within this of the best (times max(1, |best|)) tie
+
+
 def ref_choose(scores, alphas, single_alpha):
     if single_alpha:
         mean_scores = scores.mean(axis=1)[:, None]
         return np.full(scores.shape[1], ref_choose(mean_scores, alphas, False)[0])
     chosen = np.empty(scores.shape[1])
     for v in range(scores.shape[1]):
-        best_i = 0
-        for i in range(1, len(alphas)):
-            if scores[i, v] > scores[best_i, v] or (
-                    scores[i, v] == scores[best_i, v] and alphas[i] > alphas[best_i]):
-                best_i = i
-        chosen[v] = alphas[best_i]
+        best = max(scores[i, v] for i in range(len(alphas)))
+        margin = TIE_TOLERANCE * max(1.0, abs(best))
+        chosen[v] = max(alphas[i] for i in range(len(alphas)) if scores[i, v] >= best - margin)
     return chosen
 
 

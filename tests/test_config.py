@@ -96,3 +96,11 @@ def test_more_driven_than_demo_voxels_is_refused():
     config["demo"]["n_driven"] = 41
     with pytest.raises(InputError, match=r"demo.n_driven \(41\) must be <= demo.n_voxels \(40\)"):
         validated(config)
+
+
+@pytest.mark.parametrize("alphas", [[1.0, 2e30], {"logspace": [-1, 31, 5]}])
+def test_alphas_above_the_solvers_range_are_refused(alphas):
+    config = with_change(("ridge", "alphas"), alphas)
+    with pytest.raises(InputError, match=r"ridge.alphas: every alpha must be <= 1e\+30"):
+        validated(config)
+    validated(with_change(("ridge", "alphas"), {"logspace": [-30, 30, 7]}))

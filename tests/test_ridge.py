@@ -6,6 +6,7 @@ import torch
 from scipy import stats as sps
 
 from speech_encoding.modelling.fit import fit_train_test
+from speech_encoding.modelling import ridge
 from speech_encoding.modelling.ridge import choose_alphas, decompose
 from speech_encoding.modelling.voxelwise_ridge import VoxelwiseRidge
 
@@ -27,6 +28,11 @@ def search_scores(x, y, folds, alphas, singcutoff, normalpha, use_corr):
 
 def relative_error(got, expected):
     return np.abs(got - expected).max() / np.abs(expected).max()
+
+
+def column_unit(a):
+    """Each column divided by its norm (predictions are returned up to a per-column scale)."""
+    return a / np.linalg.norm(a, axis=0)
 
 
 # ---------- component tests ----------
@@ -98,9 +104,73 @@ def test_refit_predictions_and_weights_match_reference(shape, normalpha):
     model = VoxelwiseRidge(x_train, x_test, [], ALPHAS, 1e-10, normalpha, True, CPU)
     predictions, weights = model.refit(model.as_tensor(y_train), voxel_alphas, with_weights=True)
     expected = ref_predict(x_train, y_train, x_test, voxel_alphas, 1e-10, normalpha)
-    assert relative_error(predictions.double().numpy(), expected) < 1e-5
+    predictions = predictions.double().numpy()
+    # each column up to a power of two
+    ratio = np.linalg.norm(predictions, axis=0) / np.linalg.norm(expected, axis=0)
+    np.testing.assert_allclose(np.log2(ratio), np.round(np.log2(ratio)), atol=1e-5)
+    assert relative_error(column_unit(predictions), column_unit(expected)) < 1e-5
     expected_weights = ref_weights(x_train, y_train, voxel_alphas, 1e-10, normalpha)
     assert relative_error(weights.double().numpy(), expected_weights) < 1e-5
+
+
+# Alpha grids far beyond s_max, and tiny alphas: the range the schema admits (1e30 at most).
+EXTREME_GRIDS = {"up_to_1e14": np.logspace(-1, 14, 16), "1e-30_to_1e30": np.logspace(-30, 30, 13)}
+
+
+@pytest.mark.parametrize("grid", EXTREME_GRIDS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("normalpha", [True, False])
+@pytest.mark.parametrize("use_corr", [True, False])
+def test_extreme_alpha_grids_match_reference(grid, shape, normalpha, use_corr):
+    alphas = EXTREME_GRIDS[grid]
+    x, y, _, _ = make_data(*SHAPES[shape], seed=0)
+    folds = np.array_split(np.arange(len(x)), 4)
+    scores = search_scores(x, y, folds, alphas, 1e-10, normalpha, use_corr)
+    expected = ref_cv_scores(x, y, folds, alphas, 1e-10, normalpha, use_corr)
+    np.testing.assert_allclose(scores, expected, atol=SCORE_TOLERANCE, rtol=0)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_refit_at_extreme_alphas_matches_reference(shape):
+    x_train, y_train, x_test, _ = make_data(*SHAPES[shape], seed=3)
+    voxel_alphas = np.array([1e-30, 1.0, 1e11, 1e12, 1e14, 1e30])
+    model = VoxelwiseRidge(x_train, x_test, [], voxel_alphas, 1e-10, True, True, CPU)
+    predictions, weights = model.refit(model.as_tensor(y_train), voxel_alphas, with_weights=True)
+    expected = ref_predict(x_train, y_train, x_test, voxel_alphas, 1e-10, True)
+    assert relative_error(column_unit(predictions.double().numpy()), column_unit(expected)) < 1e-5
+    expected_weights = ref_weights(x_train, y_train, voxel_alphas, 1e-10, True)
+    for voxel in range(5):  # to scale (1e30 x s_max: weights of ~1e-60 underflow float32 to 0)
+        assert relative_error(weights.double().numpy()[:, voxel], expected_weights[:, voxel]) < 1e-5
+
+
+def test_rounding_cannot_flip_the_choice_among_large_alphas():
+    """Voxels whose best alphas are far above s_max: their scores agree to ~1e-9, below float32
+    rounding (~1e-7), so without a tie tolerance the choice follows rounding (thread count,
+    device); with it the largest alpha wins every time, as in the float64 reference."""
+    alphas = EXTREME_GRIDS["up_to_1e14"]
+    x, y, _, _ = make_data(*SHAPES["n_gt_p"], seed=0, n_voxels=20)
+    folds = np.array_split(np.arange(len(x)), 4)
+    expected_scores = ref_cv_scores(x, y, folds, alphas, 1e-10, True, True)
+    expected = ref_choose(expected_scores, alphas, False)
+    assert np.sum(expected == alphas.max()) >= 3  # the case exists: plateau voxels
+    rng = np.random.default_rng(0)
+    flips_without_tolerance = 0
+    for _ in range(20):  # rounding-sized perturbations, as another thread count would give
+        rounded = expected_scores + rng.uniform(-2e-7, 2e-7, expected_scores.shape)
+        np.testing.assert_array_equal(choose_alphas(rounded, alphas, False), expected)
+        flips_without_tolerance += np.sum(alphas[np.argmax(rounded, axis=0)] != expected)
+    assert flips_without_tolerance > 0
+    scores = search_scores(x, y, folds, alphas, 1e-10, True, True)
+    np.testing.assert_array_equal(choose_alphas(scores, alphas, False), expected)
+
+
+def test_ties_within_the_tolerance_go_to_the_larger_alpha():
+    alphas = np.array([1.0, 10.0, 100.0])
+    tolerance = ridge.TIE_TOLERANCE
+    scores = np.array([[0.5, 0.5, -2.0], [0.5 - 0.9 * tolerance, 0.5 - 1.1 * tolerance, -2.0],
+                       [0.0, 0.0, -2.0 - 1.5 * tolerance]])  # relative to max(1, |best|)
+    np.testing.assert_array_equal(choose_alphas(scores, alphas, False), [10.0, 1.0, 100.0])
+    np.testing.assert_array_equal(ref_choose(scores, alphas, False), [10.0, 1.0, 100.0])
 
 
 # ---------- the whole train/test fit ----------

@@ -11,6 +11,18 @@ numerically zero in that matrix (below n_max * eps * largest) are dropped as wel
 written as W = R diag(1 / (s^2 + alpha^2)) C^T Y with (R, C) = (V, X V) or (X^T U, U), which
 needs no division by s. The projection C^T Y is computed once and shared by every alpha; the
 products run in float32 on the tensors' device, scores are returned in float64.
+
+Range: each alpha's gains 1/(s^2 + alpha^2) are computed in float64 and passed to float32 divided
+by a power of two, 2^e, that brings the largest to [0.5, 1). A power of two changes no mantissa, so
+wherever the unscaled float32 products neither overflow nor underflow they are the same bits times
+2^-e; where they would underflow (alpha far above s_max: from about 1e11 x s_max, scores were too
+high, and 0 from 1e12 on) the scaled ones do not. Correlations are scale-free and use the scaled
+products as they are; R^2 and the weights multiply the scale back.
+
+Ties: alphas whose scores are within `TIE_TOLERANCE` (relative to the score scale, max(1, |best|))
+of the best count as tied, and the largest of them wins. Float32 rounding moves scores by about
+1e-7, so a choice between alphas whose true scores differ by less than that (alphas far above
+s_max, which give the same prediction up to scale) is no longer decided by rounding or thread count.
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ import numpy as np
 import torch
 
 COMPUTE_DTYPE = torch.float32
+# Alpha scores within this much of the best (times max(1, |best|)) tie; the largest alpha wins.
+TIE_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -104,23 +118,29 @@ def effective_alphas(alphas: np.ndarray, decomposition: Decomposition, normalpha
     return np.asarray(alphas, dtype=np.float64) * scale
 
 
-def gains(eigenvalues: torch.Tensor, alphas: np.ndarray) -> torch.Tensor:
-    """1 / (s^2 + alpha^2) for every alpha (rows) and component (columns), float32.
+def gains(eigenvalues: torch.Tensor, alphas: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """1 / (s^2 + alpha^2) for every alpha and component, as float32 gains times a power of two.
 
     Parameters
     ----------
     eigenvalues : torch.Tensor
-        (k,) float64 eigenvalues s^2.
+        (k,) float64 s^2.
     alphas : np.ndarray
         (n_alphas,) effective alphas.
 
     Returns
     -------
-    torch.Tensor
-        (n_alphas, k) float32, on the device of `eigenvalues`.
+    scaled : torch.Tensor
+        (n_alphas, k) float32, each row's largest in [0.5, 1) (rows of an empty k: empty).
+    scale : torch.Tensor
+        (n_alphas,) float64 powers of two: the gains are `scaled * scale[:, None]`.
     """
     squared = torch.as_tensor(np.asarray(alphas, dtype=np.float64) ** 2, device=eigenvalues.device)
-    return (1.0 / (eigenvalues[None, :] + squared[:, None])).to(COMPUTE_DTYPE)
+    exact = 1.0 / (eigenvalues[None, :] + squared[:, None])
+    largest = exact.max(dim=1).values if exact.shape[1] else torch.ones_like(squared)
+    exponent = torch.frexp(largest).exponent
+    scale = torch.ldexp(torch.ones_like(largest), exponent)
+    return torch.ldexp(exact, -exponent[:, None]).to(COMPUTE_DTYPE), scale
 
 
 def project_targets(decomposition: Decomposition, y_train: torch.Tensor) -> torch.Tensor:
@@ -167,7 +187,7 @@ def alpha_scores(out_basis: torch.Tensor, eigenvalues: torch.Tensor, projected: 
     np.ndarray
         (n_alphas, n_voxels) float64 scores in [-1, 1] (r) or <= 1 (signed sqrt of R^2).
     """
-    alpha_gains = gains(eigenvalues, alphas)
+    alpha_gains, scale = gains(eigenvalues, alphas)
     if use_corr:
         centred_basis = out_basis - out_basis.mean(dim=0)
         centred_y = y_out - y_out.mean(dim=0)
@@ -178,6 +198,7 @@ def alpha_scores(out_basis: torch.Tensor, eigenvalues: torch.Tensor, projected: 
         scores = torch.where(norm > 0, cross / norm.clamp(min=torch.finfo(torch.float64).tiny), 0.0)
         return scores.clamp(-1.0, 1.0).cpu().numpy()
     predictions = (out_basis[None, :, :] * alpha_gains[:, None, :]) @ projected
+    predictions *= scale.to(COMPUTE_DTYPE)[:, None, None]
     residual = torch.linalg.vector_norm(predictions - y_out, dim=1).double() ** 2
     total = torch.linalg.vector_norm(y_out - y_out.mean(dim=0), dim=0).double() ** 2
     r2 = torch.where(total > 0, 1.0 - residual / total.clamp(min=torch.finfo(torch.float64).tiny), 0.0)
@@ -185,7 +206,7 @@ def alpha_scores(out_basis: torch.Tensor, eigenvalues: torch.Tensor, projected: 
 
 
 def apply_alphas(basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torch.Tensor,
-                 voxel_alphas: np.ndarray) -> torch.Tensor:
+                 voxel_alphas: np.ndarray, to_scale: bool) -> torch.Tensor:
     """basis diag(1/(s^2 + alpha_v^2)) C^T y_v for each voxel v, one product per distinct alpha.
 
     With basis X_out R this is the prediction of X_out; with R it is the weights.
@@ -193,48 +214,55 @@ def apply_alphas(basis: torch.Tensor, eigenvalues: torch.Tensor, projected: torc
     Parameters
     ----------
     basis : torch.Tensor
-        (m, k) float32: X_out R with m = n_out rows, or R with m = n_features.
+        (n, k) X_out R or R.
     eigenvalues : torch.Tensor
-        (k,) float64 eigenvalues s^2.
+        (k,) s^2.
     projected : torch.Tensor
-        (k, n_voxels) float32 C^T Y.
+        (k, n_voxels) C^T Y.
     voxel_alphas : np.ndarray
         (n_voxels,) effective alpha of each voxel.
+    to_scale : bool
+        True: the products themselves (weights); False: each voxel's column divided by a power of
+        two (see `gains`), which correlation ignores and which cannot underflow.
 
     Returns
     -------
     torch.Tensor
-        (m, n_voxels) float32, on the device of `basis`.
+        (n, n_voxels) float32.
     """
     result = torch.empty((basis.shape[0], projected.shape[1]), dtype=COMPUTE_DTYPE,
                          device=basis.device)
     voxel_alphas = np.asarray(voxel_alphas, dtype=np.float64)
     for alpha in np.unique(voxel_alphas):
         voxels = torch.as_tensor(np.flatnonzero(voxel_alphas == alpha), device=basis.device)
-        result[:, voxels] = (basis * gains(eigenvalues, np.array([alpha]))) @ projected[:, voxels]
+        alpha_gains, scale = gains(eigenvalues, np.array([alpha]))
+        columns = (basis * alpha_gains) @ projected[:, voxels]
+        result[:, voxels] = columns * scale.to(COMPUTE_DTYPE) if to_scale else columns
     return result
 
 
 def choose_alphas(scores: np.ndarray, alphas: np.ndarray, single_alpha: bool) -> np.ndarray:
-    """Best alpha per voxel (or one best-on-average alpha for all); ties go to the larger alpha.
+    """Best alpha per voxel (or one best-on-average alpha for all), ties to the larger alpha.
 
     Parameters
     ----------
     scores : np.ndarray
-        (n_alphas, n_voxels) scores, rows in the order of `alphas`.
+        (n_alphas, n_voxels) mean inner-fold scores.
     alphas : np.ndarray
-        (n_alphas,) candidate alphas.
+        (n_alphas,) the grid, in any order.
     single_alpha : bool
-        Choose the alpha with the best mean score over voxels for every voxel.
+        Choose on the mean score over voxels, one alpha for all.
 
     Returns
     -------
     np.ndarray
-        (n_voxels,) float64 chosen alphas (values of `alphas`).
+        (n_voxels,) the largest alpha whose score is within `TIE_TOLERANCE * max(1, |best|)` of
+        the best.
     """
     alphas = np.asarray(alphas, dtype=np.float64)
-    descending = np.argsort(-alphas, kind="stable")
+    scores = np.asarray(scores, dtype=np.float64)
     if single_alpha:
-        best = descending[np.argmax(scores.mean(axis=1)[descending])]
-        return np.full(scores.shape[1], alphas[best])
-    return alphas[descending[np.argmax(scores[descending], axis=0)]]
+        return np.full(scores.shape[1], choose_alphas(scores.mean(axis=1)[:, None], alphas, False)[0])
+    best = scores.max(axis=0)
+    tied = scores >= best - TIE_TOLERANCE * np.maximum(1.0, np.abs(best))
+    return np.where(tied, alphas[:, None], -np.inf).max(axis=0)

@@ -152,29 +152,15 @@ class VoxelwiseRidge:
 
     def refit(self, y_train: torch.Tensor, voxel_alphas: np.ndarray, with_weights: bool = False
               ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Test predictions (n_test, n_voxels) with each voxel's alpha, and optionally the weights.
-
-        Parameters
-        ----------
-        y_train : torch.Tensor
-            (n_train, n_voxels) float32 training responses (`as_tensor`).
-        voxel_alphas : np.ndarray
-            (n_voxels,) alpha of each voxel (before normalpha scaling).
-        with_weights : bool
-
-        Returns
-        -------
-        predictions : torch.Tensor
-            (n_test, n_voxels) float32, on the model's device.
-        weights : torch.Tensor or None
-            (n_features, n_voxels) float32 with `with_weights`, else None.
-        """
+        """Test predictions (n_test, n_voxels) with each voxel's alpha, each column up to a power of two
+        (correlation ignores it), and optionally the weights (to scale)."""
         decomposition = self.full.decomposition
         projected = project_targets(decomposition, y_train)
         applied = effective_alphas(voxel_alphas, decomposition, self.normalpha)
-        predictions = apply_alphas(self.full.out_basis, decomposition.eigenvalues, projected, applied)
+        predictions = apply_alphas(self.full.out_basis, decomposition.eigenvalues, projected, applied,
+                                   to_scale=False)
         weights = (apply_alphas(decomposition.weights_basis, decomposition.eigenvalues, projected,
-                                applied) if with_weights else None)
+                                applied, to_scale=True) if with_weights else None)
         return predictions, weights
 
 

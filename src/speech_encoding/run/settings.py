@@ -10,6 +10,10 @@ import numpy as np
 from ..errors import InputError
 from ..features.compute_dtypes import check_compute_dtype
 
+# Largest alpha admitted: the solver matches a float64 reference up to here (tests/test_ridge.py);
+# far above s_max every alpha gives the same prediction up to scale, so a larger one adds nothing.
+MAX_ALPHA = 1e30
+
 
 def resolve_alphas(spec) -> tuple[float, ...]:
     """`ridge.alphas` as a tuple: a list as given, or {logspace: [start, stop, num]} expanded."""
@@ -42,6 +46,9 @@ def check_config(config: Mapping) -> None:
     alphas = resolve_alphas(config["ridge"]["alphas"])
     if not alphas or min(alphas) <= 0:
         raise InputError(f"ridge.alphas: need at least one alpha, all > 0, got {list(alphas)}")
+    if max(alphas) > MAX_ALPHA:
+        raise InputError(f"ridge.alphas: every alpha must be <= {MAX_ALPHA:g} (got {max(alphas):g}); "
+                         "alphas that large all give the same prediction up to scale")
 
 
 @dataclass(frozen=True)
