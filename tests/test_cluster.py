@@ -21,6 +21,8 @@ import pytest
 from conftest import REPO, TINY_DEMO, write_config
 from workflow_runner import digests, planned_jobs, run_ok, snakemake
 
+pytestmark = pytest.mark.workflow
+
 # The tiny demo cut to the fewest jobs that still run every rule: one train and one test story,
 # one subject, one layer.
 CONFIG = {**TINY_DEMO,

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import numpy as np
+import pytest
 
 from conftest import TINY_DEMO, validated
 from speech_encoding.demo.dataset import BAND_EDGES, write_demo_dataset
@@ -19,27 +20,33 @@ def digest(folder) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+@pytest.fixture(scope="module")
+def demo_dataset(tmp_path_factory):
+    """The tiny demo's dataset, written once: the tests only read it."""
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo_dataset(validated(TINY_DEMO)["demo"], folder)
+    return folder
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path, demo_dataset):
     demo = validated(TINY_DEMO)["demo"]
-    write_demo_dataset(demo, tmp_path / "a")
     write_demo_dataset(demo, tmp_path / "b")
     write_demo_dataset({**demo, "seed": demo["seed"] + 1}, tmp_path / "c")
-    assert digest(tmp_path / "a") == digest(tmp_path / "b")
-    assert digest(tmp_path / "a")["audio/story01.wav"] != digest(tmp_path / "c")["audio/story01.wav"]
+    assert digest(demo_dataset) == digest(tmp_path / "b")
+    assert digest(demo_dataset)["audio/story01.wav"] != digest(tmp_path / "c")["audio/story01.wav"]
 
 
-def test_manifest_matches_the_planned_stories(tmp_path):
+def test_manifest_matches_the_planned_stories(demo_dataset):
     demo = validated(TINY_DEMO)["demo"]
-    write_demo_dataset(demo, tmp_path)
-    written = read_manifest(tmp_path / "stories.tsv")
-    planned = demo_stories(demo, tmp_path)
+    written = read_manifest(demo_dataset / "stories.tsv")
+    planned = demo_stories(demo, demo_dataset)
     assert [(s.name, s.split, s.n_trs, s.tr) for s in written] == \
            [(s.name, s.split, s.n_trs, s.tr) for s in planned]
     assert [s.audio for s in written] == [s.audio for s in planned]
-    truth = json.loads((tmp_path / "truth.json").read_text())
+    truth = json.loads((demo_dataset / "truth.json").read_text())
     assert set(truth) == {"s1", "s2"}
     assert truth["s1"]["driven_voxels"] != truth["s2"]["driven_voxels"]
-    response = np.load(tmp_path / "responses" / "s1" / "story01.npy")
+    response = np.load(demo_dataset / "responses" / "s1" / "story01.npy")
     assert response.shape == (30, 40) and response.dtype == np.float32
 
 

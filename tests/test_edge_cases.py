@@ -9,6 +9,7 @@ from speech_encoding.design_matrix.delays import stack_delays
 from speech_encoding.modelling.fit import fit_stories
 
 from conftest import ridge_settings
+from ridge_reference import assert_best_within, ref_cv_scores, ref_folds, ref_predict, ref_score
 
 ALPHAS = tuple(np.logspace(-1, 8, 10))
 
@@ -56,9 +57,26 @@ def test_constant_and_all_zero_voxels_get_r0_p1():
     assert voxels["r"][:2].tolist() == [0.0, 0.0] and voxels["p"][:2].tolist() == [1.0, 1.0]
 
 
+def zscored(x: np.ndarray) -> np.ndarray:
+    """Each column minus its mean, over its std (ddof 0)."""
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
 def test_more_features_than_training_rows():
+    """90 features, 40 training rows (the kernel form): the test r is that of a plain SVD ridge
+    with the chosen alphas, and each chosen alpha is the best in a plain inner CV."""
     features, responses, splits = stories(n_rows=20, n_features=90)
-    assert fit(features, responses, splits)["alpha"].gt(0).all()
+    voxels = fit(features, responses, splits)
+    x_train, y_train = (np.vstack([zscored(data[s]) for s in ("s0", "s1")])
+                        for data in (features, responses))
+    x_test, y_test = zscored(features["s2"]), zscored(responses["s2"])
+    alphas = voxels["alpha"].to_numpy()
+    prediction = ref_predict(x_train, y_train, x_test, alphas, 1e-10, True)
+    # float32 products against a float64 reference
+    np.testing.assert_allclose(voxels["r"], ref_score(prediction, y_test, True), atol=1e-5, rtol=0)
+    folds = ref_folds(len(x_train), 3, "chunked", 5, 0)
+    scores = ref_cv_scores(x_train, y_train, folds, ALPHAS, 1e-10, True, True)
+    assert_best_within(alphas, ALPHAS, scores, 1e-4)
 
 
 def test_single_training_story():

@@ -32,6 +32,24 @@ def audio():
     return np.random.default_rng(5).standard_normal(int(3.3 * RATE)).astype(np.float32) * 0.1
 
 
+@pytest.fixture(scope="module")
+def reference(audio):
+    """`reference_features` of `audio`, computed once per model and settings and shared by the
+    tests (read-only arrays: the reference loop is the slowest part of this file)."""
+    cache = {}
+
+    def features(model_dir: str, chunk_size: float, context_size: float, pool: str,
+                 whisper_padding: str = "pad30") -> tuple[list[np.ndarray], np.ndarray]:
+        key = (model_dir, chunk_size, context_size, pool, whisper_padding)
+        if key not in cache:
+            layers, times = reference_features(model_dir, audio, RATE, *key[1:])
+            for array in (*layers, times):
+                array.flags.writeable = False
+            cache[key] = layers, times
+        return cache[key]
+    return features
+
+
 def assert_matches(features, times, expected, expected_times, atol=1e-4):
     assert len(times) == len(expected_times)
     np.testing.assert_array_equal(times, expected_times)
@@ -43,9 +61,9 @@ def assert_matches(features, times, expected, expected_times, atol=1e-4):
 
 @pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
 @pytest.mark.parametrize("pool", ["last", "mean"])
-def test_matches_reference_loop(request, family, pool, audio):
+def test_matches_reference_loop(request, family, pool, audio, reference):
     model_dir = request.getfixturevalue(family)
-    expected, expected_times = reference_features(model_dir, audio, RATE, 0.25, 1.0, pool)
+    expected, expected_times = reference(model_dir, 0.25, 1.0, pool)
     encoder = load_encoder(model_dir, "cpu")
     features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s",
                                     threads=1)
@@ -54,9 +72,9 @@ def test_matches_reference_loop(request, family, pool, audio):
 
 
 @pytest.mark.parametrize("pool", ["last", "mean"])
-def test_wav2vec2_and_wavlm_match_reference_loop(tiny_other_waveform_model, pool, audio):
-    expected, expected_times = reference_features(tiny_other_waveform_model, audio, RATE, 0.25, 1.0,
-                                                  pool)
+def test_wav2vec2_and_wavlm_match_reference_loop(tiny_other_waveform_model, pool, audio,
+                                                 reference):
+    expected, expected_times = reference(tiny_other_waveform_model, 0.25, 1.0, pool)
     encoder = load_encoder(tiny_other_waveform_model, "cpu")
     assert encoder.family.name == "waveform" and encoder.n_layers == 2
     features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=3, story="s",
@@ -65,11 +83,12 @@ def test_wav2vec2_and_wavlm_match_reference_loop(tiny_other_waveform_model, pool
 
 
 @pytest.mark.parametrize("family", ["tiny_whisper", "tiny_hubert"])
-def test_windows_split_over_worker_threads_match_reference_loop(request, family, audio, caplog):
+def test_windows_split_over_worker_threads_match_reference_loop(request, family, audio, reference,
+                                                               caplog):
     """3 threads and batches of 4 windows: 3 workers (2, 1 and 1 windows) with one torch thread
     each, and torch's own thread count restored afterwards."""
     model_dir = request.getfixturevalue(family)
-    expected, expected_times = reference_features(model_dir, audio, RATE, 0.25, 1.0, "mean")
+    expected, expected_times = reference(model_dir, 0.25, 1.0, "mean")
     encoder = load_encoder(model_dir, "cpu")
     before = torch.get_num_threads()
     with caplog.at_level(logging.INFO, logger="speech_encoding"):
@@ -81,9 +100,10 @@ def test_windows_split_over_worker_threads_match_reference_loop(request, family,
 
 
 @pytest.mark.parametrize("pool", ["last", "mean"])
-def test_whisper_without_padding_matches_reference_with_truncated_positions(tiny_whisper, pool, audio):
-    expected, expected_times = reference_features(tiny_whisper, audio, RATE, 0.25, 1.0, pool, "none")
-    padded, _ = reference_features(tiny_whisper, audio, RATE, 0.25, 1.0, pool, "pad30")
+def test_whisper_without_padding_matches_reference_with_truncated_positions(
+        tiny_whisper, pool, audio, reference):
+    expected, expected_times = reference(tiny_whisper, 0.25, 1.0, pool, "none")
+    padded, _ = reference(tiny_whisper, 0.25, 1.0, pool, "pad30")
     assert not np.allclose(expected[0], padded[0], atol=1e-2)  # the option changes the features
     encoder = load_encoder(tiny_whisper, "cpu")
     features, times = extract_story(audio, RATE, encoder, 0.25, 1.0, pool, batch_size=4, story="s",
@@ -143,9 +163,9 @@ def test_padded_log_mel_is_the_extractors_30_s_output(tiny_whisper, seconds):
 
 
 @pytest.mark.parametrize("family, atol", [("tiny_whisper", 2e-3), ("tiny_hubert", 3e-2)])
-def test_bfloat16_on_cpu_is_close_to_float32_reference(request, family, atol, audio):
+def test_bfloat16_on_cpu_is_close_to_float32_reference(request, family, atol, audio, reference):
     model_dir = request.getfixturevalue(family)
-    expected, expected_times = reference_features(model_dir, audio, RATE, 0.5, 1.0, "last")
+    expected, expected_times = reference(model_dir, 0.5, 1.0, "last")
     encoder = load_encoder(model_dir, "cpu", "bfloat16")
     assert encoder.dtype == torch.bfloat16
     features, times = extract_story(audio, RATE, encoder, 0.5, 1.0, "last", batch_size=2, story="s")

@@ -19,6 +19,8 @@ from conftest import REPO, TINY_DEMO, validated, write_config
 from speech_encoding.demo.dataset import write_demo_dataset
 from workflow_runner import digests, run_ok, snakemake
 
+pytestmark = pytest.mark.workflow
+
 
 def start(workdir, *args) -> subprocess.Popen:
     """snakemake in the background, in its own process group (so it can be killed whole)."""

@@ -200,6 +200,7 @@ def test_only_the_tutorial_classes_are_mapped(tmp_path, monkeypatch, audio_dir, 
     assert "not a readable assembly pickle" in capsys.readouterr().err
 
 
+@pytest.mark.workflow
 def test_an_imported_assembly_plans_the_lebel_run(tmp_path, monkeypatch, audio_dir, tiny_whisper):
     path, _ = write_assembly(tmp_path, monkeypatch)
     assert import_assembly(path, "UTS03", audio_dir, tmp_path / "data" / "lebel") == 0
@@ -305,6 +306,7 @@ def test_lebel_config_holds_the_tutorial_settings():
     assert ridge["normalpha"] and not ridge["single_alpha"]
 
 
+@pytest.mark.workflow
 def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, tiny_whisper):
     assert import_lebel(ds003020, tmp_path / "data" / "lebel", "--subjects", "UTS01", "UTS02") == 0
     write_config(tmp_path, lebel_config(tiny_whisper))
@@ -321,6 +323,7 @@ def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, 
         assert summary["n_voxels"] == n_voxels
 
 
+@pytest.mark.workflow
 def test_the_shipped_lebel_config_plans_as_is_with_the_model_in_the_hub_cache(ds003020, tmp_path,
                                                                                 monkeypatch):
     """`snakemake -n --configfile config/lebel.yaml`, unchanged, on an imported tree. The hub id

@@ -19,6 +19,8 @@ from conftest import TINY_DEMO, validated, write_config
 from speech_encoding.demo.dataset import write_demo_dataset
 from workflow_runner import planned_jobs, run_ok, snakemake
 
+pytestmark = pytest.mark.workflow
+
 DOWNSTREAM = {"summarize": 1, "all": 1}
 
 

@@ -20,14 +20,18 @@ def voxels():
 
 
 def test_recovery_against_counting(voxels):
-    driven = [0, 1, 3]
+    """Four driven voxels, three significant, two of them driven: precision 2/3, recall 2/4."""
+    driven = [0, 1, 3, 5]
     metrics = recovery_metrics(voxels, driven)
-    hits = sum(1 for v in driven if voxels["significant"][v])
-    assert metrics["precision"] == hits / 3 and metrics["recall"] == hits / len(driven)
-    assert metrics["median_r_driven"] == pytest.approx(0.5)
-    assert metrics["median_r_other"] == pytest.approx(0.0)
-    nothing = voxels.assign(significant=False)
-    assert recovery_metrics(nothing, driven)["precision"] == 0.0
+    significant = [v for v in range(len(voxels)) if voxels["significant"][v]]
+    hits = [v for v in significant if v in driven]
+    assert len(significant) != len(driven)  # so swapped formulas give other numbers
+    assert metrics["precision"] == pytest.approx(len(hits) / len(significant))
+    assert metrics["recall"] == pytest.approx(len(hits) / len(driven))
+    assert metrics["median_r_driven"] == pytest.approx((0.05 + 0.5) / 2)
+    assert metrics["median_r_other"] == pytest.approx((-0.1 + 0.4) / 2)
+    nothing = recovery_metrics(voxels.assign(significant=False), driven)
+    assert nothing["precision"] == 0.0 and nothing["recall"] == 0.0
 
 
 def test_score_summary(voxels):

@@ -14,6 +14,8 @@ from workflow_runner import planned_jobs, run_ok, snakemake
 from speech_encoding.demo.dataset import write_demo_dataset
 from speech_encoding.demo.model import write_demo_model
 
+pytestmark = pytest.mark.workflow
+
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):

@@ -25,16 +25,23 @@ def run_ok(workdir: Path, *args: str, config: str = "config.yaml") -> subprocess
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
-    """Job counts per rule from a dry run's 'Job stats' table."""
-    counts = {}
-    lines = (result.stdout + result.stderr).splitlines()
+    """Job counts per rule from a dry run's 'Job stats' table; {} only for 'Nothing to be done'.
+
+    Output with neither (or a table that cannot be read) fails with the output in the message,
+    so that expecting {} cannot pass on output this parser does not understand.
+    """
+    output = result.stdout + result.stderr
+    lines = output.splitlines()
     if "Job stats:" not in lines:
-        return counts
+        assert "Nothing to be done" in output, f"no 'Job stats:' table in:\n{output[-6000:]}"
+        return {}
+    counts = {}
     for line in lines[lines.index("Job stats:") + 3:]:
         parts = line.split()
         if len(parts) != 2 or parts[0] == "total":
             break
         counts[parts[0]] = int(parts[1])
+    assert counts, f"unreadable 'Job stats:' table in:\n{output[-6000:]}"
     return counts
 
 
