@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from extraction_reference import load_reference, reference_loop  # noqa: E402
 from peak_throughput import matmul_peak, sync  # noqa: E402
+
 from speech_encoding.demo.model import write_demo_model  # noqa: E402
 from speech_encoding.demo.speech_audio import speech_like_audio  # noqa: E402
 from speech_encoding.features.extract import extract_story  # noqa: E402

@@ -213,9 +213,10 @@ def write_story(folder: Path, name: str, x: np.ndarray, args, seed_offset: int, 
 def run_large_role(args) -> None:
     """Child process: fit_stories on memory-mapped responses, as the fit job does."""
     import torch
+
+    from speech_encoding.data.responses import load_responses
     from speech_encoding.modelling.fit import fit_stories
     from speech_encoding.modelling.memory_budget import fit_memory_mb, working_memory_bytes
-    from speech_encoding.data.responses import load_responses
     torch.set_num_threads(args.threads)
     folder = Path(args.out)
     stories = {"train": "train", "test": "test"}

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, TINY_DEMO, write_config
 from workflow_runner import digests, planned_jobs, run_ok, snakemake
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from conftest import TINY_DEMO, validated
+
 from speech_encoding.errors import InputError
 from speech_encoding.run.settings import RidgeSettings, resolve_alphas
 

@@ -7,12 +7,12 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import TINY_DEMO, validated
+
+from speech_encoding.data.manifest import read_manifest
 from speech_encoding.demo.dataset import BAND_EDGES, write_demo_dataset
 from speech_encoding.demo.planning import demo_stories
 from speech_encoding.demo.speech_audio import band_envelopes
-from speech_encoding.data.manifest import read_manifest
 
 
 def digest(folder) -> dict:

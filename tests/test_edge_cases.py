@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ridge_settings
+from ridge_reference import assert_best_within, ref_cv_scores, ref_folds, ref_predict, ref_score
 
 from speech_encoding.design_matrix.delays import stack_delays
 from speech_encoding.modelling.fit import fit_stories
-
-from conftest import ridge_settings
-from ridge_reference import assert_best_within, ref_cv_scores, ref_folds, ref_predict, ref_score
 
 ALPHAS = tuple(np.logspace(-1, 8, 10))
 

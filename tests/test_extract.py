@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-
 from extraction_reference import load_reference, reference_features
+
 from speech_encoding.errors import InputError
 from speech_encoding.features.extract import extract_story, extract_story_file
-from speech_encoding.features.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
 from speech_encoding.features.model_config import inspect_model
+from speech_encoding.features.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
 from speech_encoding.features.speech_model import load_encoder, resolve_dtype
-from speech_encoding.run.devices import resolve_device
 from speech_encoding.features.whisper_blocks import WhisperBlocks
+from speech_encoding.run.devices import resolve_device
 
 RATE = 16000
 

@@ -14,10 +14,10 @@ import numpy as np
 import psutil
 import pytest
 import soundfile
-
 from conftest import REPO, TINY_DEMO, validated, write_config
-from speech_encoding.demo.dataset import write_demo_dataset
 from workflow_runner import digests, run_ok, snakemake
+
+from speech_encoding.demo.dataset import write_demo_dataset
 
 pytestmark = pytest.mark.workflow
 

@@ -4,16 +4,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from speech_encoding.modelling.fit import fit_stories
-from speech_encoding.errors import InputError
-from speech_encoding.modelling.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
-from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses
-from speech_encoding.data.responses import check_finite, load_responses, row_blocks
-from speech_encoding.modelling.weights_file import weights_writer
-
 from conftest import ridge_settings, write_responses
 from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_weights
+
+from speech_encoding.data.responses import check_finite, load_responses, row_blocks
+from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses
+from speech_encoding.errors import InputError
+from speech_encoding.modelling.fit import fit_stories
+from speech_encoding.modelling.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
+from speech_encoding.modelling.weights_file import weights_writer
 
 STORIES = {"a": "train", "b": "train", "c": "train", "t": "test"}
 TRIMMING = {"train_features_start": 2, "train_targets_start": 2, "test_features_end": -1,
@@ -109,6 +108,7 @@ def test_a_failed_fit_leaves_no_weights_file(tmp_path):
 
 def test_ridge_device_cuda_without_a_gpu_is_an_error_naming_the_key(monkeypatch):
     import torch
+
     from speech_encoding.run.devices import resolve_device
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("auto", "ridge.device") == "cpu"

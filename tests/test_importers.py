@@ -14,14 +14,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, validated, write_config
-from fake_datasets import (fake_assembly, fake_story, lebel_like_stories, stand_in_classes,
-                           write_ds003020, write_pickle, write_wav)
-from speech_encoding.demo.model import write_demo_model
+from fake_datasets import (
+    fake_assembly,
+    fake_story,
+    lebel_like_stories,
+    stand_in_classes,
+    write_ds003020,
+    write_pickle,
+    write_wav,
+)
+from workflow_runner import planned_jobs, run_ok
+
 from speech_encoding.data.importers.cli import import_assembly_main, import_lebel_main
 from speech_encoding.data.manifest import read_manifest, tr_times
-from workflow_runner import planned_jobs, run_ok
+from speech_encoding.demo.model import write_demo_model
 
 STORIES = ["alternateithicatom", "souls", "wheretheressmoke"]
 N_TRS = {"alternateithicatom": 70, "souls": 72, "wheretheressmoke": 70}

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import TINY_DEMO, validated, write_config
-from speech_encoding.demo.dataset import write_demo_dataset
 from workflow_runner import planned_jobs, run_ok, snakemake
+
+from speech_encoding.demo.dataset import write_demo_dataset
 
 pytestmark = pytest.mark.workflow
 

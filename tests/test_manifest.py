@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write_stories_tsv
-from speech_encoding.errors import InputError
+
 from speech_encoding.data.manifest import read_manifest, tr_times, write_manifest
+from speech_encoding.errors import InputError
 
 
 def row(story, split="train", **extra):

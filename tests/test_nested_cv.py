@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ridge_settings
+from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
 from scipy import stats as sps
 
-from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
 from speech_encoding.modelling.fit import fit_stories, fit_train_test, nested_cv_table
 from speech_encoding.modelling.response_batches import array_columns
-
-from conftest import ridge_settings
 
 
 def fit_nested_cv(x, y, groups, settings):

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from speech_encoding.design_matrix.preprocess import (prepare_features, prepare_responses,
-                                                     zscore_columns)
+from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses, zscore_columns
 
 
 def reference_zscore(x, clean_nan=False):

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import REPO
+
 from speech_encoding.data.manifest import NAME_PATTERN
 from speech_encoding.design_matrix.downsample import METHODS
 from speech_encoding.errors import InputError

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REPO, TINY_DEMO, validated
+
 from speech_encoding.design_matrix.downsample import METHODS
-from speech_encoding.run.rerun_policy import (EXTRACTION_RUNTIME_KEYS, RIDGE_OUTPUT_KEYS,
-                                              RIDGE_RUNTIME_KEYS, canonical, delay_params,
-                                              downsample_params, extraction_params,
-                                              extraction_runtime, ridge_params, ridge_runtime,
-                                              trimming_params)
+from speech_encoding.run.rerun_policy import (
+    EXTRACTION_RUNTIME_KEYS,
+    RIDGE_OUTPUT_KEYS,
+    RIDGE_RUNTIME_KEYS,
+    canonical,
+    delay_params,
+    downsample_params,
+    extraction_params,
+    extraction_runtime,
+    ridge_params,
+    ridge_runtime,
+    trimming_params,
+)
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 FEATURE_SET_KEYS = set(SCHEMA["properties"]["feature_sets"]["items"]["properties"])

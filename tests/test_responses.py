@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write_responses, write_stories_tsv
-from speech_encoding.errors import InputError
+
 from speech_encoding.data.manifest import read_manifest
-from speech_encoding.run.plan import plan_subjects
 from speech_encoding.data.responses import check_finite, list_subjects, load_responses
+from speech_encoding.errors import InputError
+from speech_encoding.run.plan import plan_subjects
 
 NO_TRIM: dict = {}
 

@@ -3,17 +3,27 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from conftest import ridge_settings
+from ridge_reference import (
+    ALPHAS,
+    SHAPES,
+    as_splits,
+    assert_best_within,
+    make_data,
+    ref_choose,
+    ref_cv_scores,
+    ref_folds,
+    ref_predict,
+    ref_score,
+    ref_svd,
+    ref_weights,
+)
 from scipy import stats as sps
 
-from speech_encoding.modelling.fit import fit_train_test
 from speech_encoding.modelling import ridge
+from speech_encoding.modelling.fit import fit_train_test
 from speech_encoding.modelling.ridge import choose_alphas, decompose
 from speech_encoding.modelling.voxelwise_ridge import VoxelwiseRidge
-
-from conftest import ridge_settings
-
-from ridge_reference import (ALPHAS, SHAPES, as_splits, assert_best_within, make_data, ref_choose,
-                             ref_cv_scores, ref_folds, ref_predict, ref_score, ref_svd, ref_weights)
 
 CPU = torch.device("cpu")
 # float32 products against float64 loop references: scores and r agree to this absolute tolerance

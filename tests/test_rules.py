@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 RULE_FILES = sorted((REPO / "workflow" / "rules").glob("*.smk"))

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from speech_encoding.run.atomic_io import atomic_path, save_npy
 from speech_encoding.modelling.scores import score_summary
 from speech_encoding.report.summary import recovery_metrics, summary_table
+from speech_encoding.run.atomic_io import atomic_path, save_npy
 
 
 @pytest.fixture

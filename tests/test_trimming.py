@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from speech_encoding.errors import InputError
 from speech_encoding.design_matrix.trimming import check_rows_for_delays, trim_slice, trimmed_length
+from speech_encoding.errors import InputError
 
 
 def test_slices_come_from_the_split_keys():

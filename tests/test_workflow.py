@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import TINY_DEMO, validated, write_config
 from workflow_runner import planned_jobs, run_ok, snakemake
+
 from speech_encoding.demo.dataset import write_demo_dataset
 from speech_encoding.demo.model import write_demo_model
 

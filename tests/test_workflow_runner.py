@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 from workflow_runner import planned_jobs
 
 JOB_STATS = """Building DAG of jobs...

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from speech_encoding.run.atomic_io import save_npy
 from speech_encoding.design_matrix.delays import stack_delays
+from speech_encoding.run.atomic_io import save_npy
 from speech_encoding.run.job_logging import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from speech_encoding.run.atomic_io import save_npy
+from speech_encoding.data.manifest import tr_times
 from speech_encoding.design_matrix.downsample import downsample
 from speech_encoding.features.feature_files import read_layer
-from speech_encoding.data.manifest import tr_times
+from speech_encoding.run.atomic_io import save_npy
 from speech_encoding.run.job_logging import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -6,14 +6,14 @@ from contextlib import ExitStack
 import numpy as np
 import torch
 
-from speech_encoding.run.atomic_io import save_json, save_parquet
+from speech_encoding.data.responses import load_responses
 from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.modelling.memory_budget import working_memory_bytes
-from speech_encoding.data.responses import load_responses
+from speech_encoding.modelling.weights_file import weights_writer
+from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.run.rerun_policy import ridge_runtime
 from speech_encoding.run.settings import RidgeSettings
-from speech_encoding.modelling.weights_file import weights_writer
 
 log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

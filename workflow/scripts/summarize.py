@@ -6,10 +6,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from speech_encoding.run.atomic_io import save_parquet, save_text
 from speech_encoding.report.plots import plot_best_layers, plot_median_r_by_layer, plot_r_histograms
-from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.report.summary import mark_best_layers, recovery_metrics, summary_table
+from speech_encoding.run.atomic_io import save_parquet, save_text
+from speech_encoding.run.job_logging import log_to_file
 
 log_to_file(snakemake.log[0])
 fits = snakemake.params.fits

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ..run.atomic_io import atomic_path
 from ..errors import InputError
-
+from ..run.atomic_io import atomic_path
 
 MAX_CHANNELS = 2
 

@@ -142,7 +142,8 @@ def _assign_splits(stories: list[Story], test_stories: list[str] | None, manifes
     for story in stories:
         split = story.split
         if split and split not in SPLITS:
-            raise InputError(f"{manifest}: story {story.name!r}: split must be 'train' or 'test', got {split!r}")
+            raise InputError(f"{manifest}: story {story.name!r}: split must be 'train' or 'test', "
+                             f"got {split!r}")
         if test_stories is not None:
             wanted = "test" if story.name in test_stories else "train"
             if split and split != wanted:

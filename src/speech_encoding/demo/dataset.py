@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ..run.atomic_io import atomic_path, save_json, save_npy
+from ..data.manifest import Story, tr_times, write_manifest
 from ..design_matrix.delays import stack_delays
 from ..design_matrix.downsample import rect_downsample
-from ..data.manifest import Story, tr_times, write_manifest
 from ..design_matrix.preprocess import zscore_columns
+from ..run.atomic_io import atomic_path, save_json, save_npy
 from .planning import demo_stories
 from .speech_audio import band_envelopes, speech_like_audio
 

@@ -14,8 +14,8 @@ import transformers
 from tqdm import tqdm
 
 from ..errors import InputError
-from .feature_files import check_save_dtype, extraction_settings, write_feature_folder
 from ..run.devices import resolve_device
+from .feature_files import check_save_dtype, extraction_settings, write_feature_folder
 from .model_inputs import check_whisper_padding, encoder_inputs
 from .pooling import POOLS
 from .speech_model import SpeechEncoder, load_encoder, resolve_dtype

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..run.atomic_io import save_json, save_npy
 from ..errors import InputError
+from ..run.atomic_io import save_json, save_npy
 from .families import FAMILIES
 
 SAVE_DTYPES = ("float32", "float16")

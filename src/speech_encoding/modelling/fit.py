@@ -14,8 +14,7 @@ from ..run.settings import RidgeSettings
 from .folds import cv_splits
 from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
-from .response_batches import (ColumnSource, array_columns, paired, row_split, standardized,
-                               story_columns)
+from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
 from .scores import score_summary
 from .significance import combine_folds, significance
 from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches

@@ -15,8 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .ridge import (COMPUTE_DTYPE, Decomposition, alpha_scores, apply_alphas, choose_alphas,
-                    decompose, effective_alphas, project_targets)
+from .ridge import (
+    COMPUTE_DTYPE,
+    Decomposition,
+    alpha_scores,
+    apply_alphas,
+    choose_alphas,
+    decompose,
+    effective_alphas,
+    project_targets,
+)
 from .stats import column_correlation
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ... import __version__
-from ...run.atomic_io import atomic_path, save_json, save_npy
 from ...errors import InputError
+from ...run.atomic_io import atomic_path, save_json, save_npy
 from ..manifest import Story, check_safe_name, read_manifest, write_manifest
 from ..responses import response_path
 
