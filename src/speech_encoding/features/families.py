@@ -114,19 +114,7 @@ class WhisperFamily(ModelFamily):
                      whisper_padding: str) -> torch.Tensor:
         """Whisper's log-mel frames of each window (`model_inputs.whisper_log_mel`).
 
-        Parameters
-        ----------
-        encoder : SpeechEncoder
-        windows : sequence of np.ndarray
-            n_windows (n_samples,) float32 mono windows of equal length.
-        sample_rate : int
-        whisper_padding : str
-            'pad30' or 'none' (used by Whisper only).
-
-        Returns
-        -------
-        torch.Tensor
-            (n_windows, n_mels, n_frames) float32, n_frames 3000 with 'pad30'.
+        Parameters and returns as in `ModelFamily`.
         """
         from .model_inputs import whisper_log_mel
 
@@ -146,20 +134,7 @@ class WhisperFamily(ModelFamily):
                       last_only: bool) -> list[torch.Tensor]:
         """`reduce` of every block's output, run block by block (`WhisperBlocks.pooled`).
 
-        Parameters
-        ----------
-        encoder : SpeechEncoder
-        inputs : torch.Tensor
-            The batch's model input (`model_inputs`), on the encoder's device.
-        reduce : callable
-            A pooling's `reduce`: (batch, frames, dim) -> (batch, dim).
-        last_only : bool
-            `reduce` reads only the final frame.
-
-        Returns
-        -------
-        list of torch.Tensor
-            One (batch, dim) tensor per transformer block (float32 for the registered poolings).
+        Parameters and returns as in `ModelFamily`.
         """
         return encoder.block_runner.pooled(inputs, reduce, last_only=last_only)
 
@@ -178,19 +153,7 @@ class WaveformFamily(ModelFamily):
                      whisper_padding: str) -> torch.Tensor:
         """The waveforms, normalised by the feature extractor (`model_inputs.normalised_waveforms`).
 
-        Parameters
-        ----------
-        encoder : SpeechEncoder
-        windows : sequence of np.ndarray
-            n_windows (n_samples,) float32 mono windows of equal length.
-        sample_rate : int
-        whisper_padding : str
-            'pad30' or 'none' (used by Whisper only).
-
-        Returns
-        -------
-        torch.Tensor
-            (n_windows, n_samples) float32.
+        Parameters and returns as in `ModelFamily`.
         """
         from .model_inputs import normalised_waveforms
 

@@ -193,32 +193,8 @@ def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping
                           ) -> tuple[pd.DataFrame, dict]:
     """Every story with the train_* trimming slices, concatenated; outer folds over all rows.
 
-    Parameters
-    ----------
-    features : mapping of str to np.ndarray
-        Per story, its (n_trs, n_features) delayed features.
-    responses : mapping of str to np.ndarray
-        Per story, its (n_trs, n_voxels) responses (may be memory-mapped: read a voxel batch at a
-        time).
-    splits : mapping of str to str
-        Per story, 'train' or 'test', in the order the stories are stacked.
-    trimming : mapping
-        The trimming config (`train_*`/`test_*` slices of feature and response rows).
-    settings : RidgeSettings
-    subject : str
-        For messages.
-    working_bytes : int or None
-        Memory the voxel batches may use (None: a share of the free memory).
-    weights_out : callable or None
-        `weights_out(shape)` returns the array of `shape` (n_outer_folds, n_features, n_voxels)
-        that receives the weights.
-
-    Returns
-    -------
-    voxels : pd.DataFrame
-        As `nested_cv_table`.
-    counts : dict
-        n_rows and n_features of the stacked design matrix.
+    Parameters as `fit_stories`; returns the voxel table and the row counts and
+    n_features that summary.json records.
     """
     n_voxels = next(iter(responses.values())).shape[1]
     stories = list(splits)
@@ -238,32 +214,8 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
                            ) -> tuple[pd.DataFrame, dict]:
     """Training and test stories, each with their own trimming slices; scored on the test rows.
 
-    Parameters
-    ----------
-    features : mapping of str to np.ndarray
-        Per story, its (n_trs, n_features) delayed features.
-    responses : mapping of str to np.ndarray
-        Per story, its (n_trs, n_voxels) responses (may be memory-mapped: read a voxel batch at a
-        time).
-    splits : mapping of str to str
-        Per story, 'train' or 'test', in the order the stories are stacked.
-    trimming : mapping
-        The trimming config (`train_*`/`test_*` slices of feature and response rows).
-    settings : RidgeSettings
-    subject : str
-        For messages.
-    working_bytes : int or None
-        Memory the voxel batches may use (None: a share of the free memory).
-    weights_out : callable or None
-        `weights_out(shape)` returns the array of `shape` (n_features, n_voxels) that receives the
-        weights.
-
-    Returns
-    -------
-    voxels : pd.DataFrame
-        As `train_test_table`.
-    counts : dict
-        n_train_rows, n_test_rows and n_features of the stacked design matrices.
+    Parameters as `fit_stories`; returns the voxel table and the row counts and
+    n_features that summary.json records.
     """
     n_voxels = next(iter(responses.values())).shape[1]
     train = [story for story, split in splits.items() if split == "train"]

@@ -109,7 +109,7 @@ def chunk_pieces(n_rows: int, n_folds: int, chunk_length: int, key: str) -> list
     """
     pieces = row_chunks(n_rows, chunk_length)
     check_enough_pieces(pieces, n_folds, f"chunks of ridge.chunk_length={chunk_length} rows",
-                          n_rows, key)
+                        n_rows, key)
     return pieces
 
 
@@ -117,23 +117,7 @@ def chunked_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
                   groups: Sequence | None, key: str) -> list[np.ndarray]:
     """Chunks of `chunk_length` rows, shuffled with `seed`, dealt to folds.
 
-    Parameters
-    ----------
-    n_rows : int
-    n_folds : int
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (shuffled types only).
-    groups : sequence or None
-        (n_rows,) group (story) label of each row (group folding only).
-    key : str
-        The config key of the fold count, for messages.
-
-    Returns
-    -------
-    list of np.ndarray
-        n_folds sorted int64 arrays of validation rows.
+    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
     """
     pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
     return deal(pieces, n_folds, np.random.default_rng(seed).permutation(len(pieces)))
@@ -143,23 +127,7 @@ def chunked_contiguous_folds(n_rows: int, n_folds: int, chunk_length: int, seed:
                              groups: Sequence | None, key: str) -> list[np.ndarray]:
     """Chunks of `chunk_length` rows dealt to folds in order.
 
-    Parameters
-    ----------
-    n_rows : int
-    n_folds : int
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (shuffled types only).
-    groups : sequence or None
-        (n_rows,) group (story) label of each row (group folding only).
-    key : str
-        The config key of the fold count, for messages.
-
-    Returns
-    -------
-    list of np.ndarray
-        n_folds sorted int64 arrays of validation rows.
+    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
     """
     pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
     return deal(pieces, n_folds, np.arange(len(pieces)))
@@ -169,23 +137,7 @@ def kfold_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
                 groups: Sequence | None, key: str) -> list[np.ndarray]:
     """Contiguous folds of (nearly) equal size.
 
-    Parameters
-    ----------
-    n_rows : int
-    n_folds : int
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (shuffled types only).
-    groups : sequence or None
-        (n_rows,) group (story) label of each row (group folding only).
-    key : str
-        The config key of the fold count, for messages.
-
-    Returns
-    -------
-    list of np.ndarray
-        n_folds int64 arrays of consecutive validation rows.
+    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
     """
     if n_rows < n_folds:
         raise InputError(f"{key}={n_folds} folds need at least {n_folds} rows, got {n_rows}")
@@ -196,23 +148,7 @@ def group_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
                 groups: Sequence | None, key: str) -> list[np.ndarray]:
     """Whole groups (stories), shuffled with `seed`, dealt to folds: no group is in two folds.
 
-    Parameters
-    ----------
-    n_rows : int
-    n_folds : int
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (shuffled types only).
-    groups : sequence or None
-        (n_rows,) group (story) label of each row (group folding only).
-    key : str
-        The config key of the fold count, for messages.
-
-    Returns
-    -------
-    list of np.ndarray
-        n_folds sorted int arrays of validation rows.
+    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
     """
     if groups is None or len(groups) != n_rows:
         raise ValueError("group folding needs one group label per row")
@@ -248,24 +184,7 @@ def timeseries_splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
                       groups: Sequence | None, key: str) -> list[Split]:
     """Expanding window: cut n_folds + 1 blocks; fold k validates block k + 1 on all rows before it.
 
-    Parameters
-    ----------
-    n_rows : int
-    n_folds : int
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (shuffled types only).
-    groups : sequence or None
-        (n_rows,) group (story) label of each row (group folding only).
-    key : str
-        The config key of the fold count, for messages.
-
-    Returns
-    -------
-    list of (np.ndarray, np.ndarray)
-        n_folds (train_rows, validation_rows) pairs of int64 arrays of consecutive rows; the
-        first block (with the n_rows % (n_folds + 1) leftover rows) is never validated.
+    Arguments as `cv_splits` passes them; returns (train_rows, validation_rows) pairs.
     """
     block = n_rows // (n_folds + 1)
     if block < 1:
