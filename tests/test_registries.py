@@ -76,6 +76,7 @@ def test_ridge_settings_take_every_ridge_key_but_outputs_and_repeat_no_default()
 def test_registry_lookup_names_the_key_and_the_known_names():
     registry = Registry("colour", "paint.colour", [("red", 1), ("blue", 2)])
     assert registry.lookup("blue") == 2 and "red" in registry and registry.names == ("red", "blue")
+    assert registry.entries() == (1, 2)
     with pytest.raises(InputError, match=r"^paint.colour: unknown colour 'green' \(known: red, blue\)$"):
         registry.lookup("green")
     with pytest.raises(InputError, match="unknown colour None"):

@@ -25,6 +25,10 @@ class Registry(Generic[T]):
         """Every registered name, in registration order."""
         return tuple(self._entries)
 
+    def entries(self) -> tuple[T, ...]:
+        """Every registered entry, in registration order."""
+        return tuple(self._entries.values())
+
     def __contains__(self, name: object) -> bool:
         return name in self._entries
 

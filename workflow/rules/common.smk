@@ -52,7 +52,7 @@ def model_input(wildcards):
     """The model folder as an input when it is local (so a new model reruns extraction)."""
     model = FEATURE_SETS[wildcards.feature_set]["model"]
     if model in GENERATED.models:
-        return GENERATED.models[model][0]
+        return GENERATED.models[model].folder
     return model if Path(model).is_dir() else []
 
 

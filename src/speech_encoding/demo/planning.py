@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..data.manifest import Story
-from ..run.plan import GeneratedInputs
+from ..run.plan import GeneratedInputs, GeneratedModel
 
 DEMO_FAMILY = "whisper"  # the demo model is a random-weight Whisper (demo/model.py)
 
@@ -50,8 +50,8 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
         return GeneratedInputs()
     demo = config["demo"]
     uses_dataset = same_path(config["dataset"]["stories"], Path(dataset_dir) / "stories.tsv")
-    models = {fs["model"]: (model_dir, DEMO_FAMILY, demo["model"]["encoder_layers"])
-              for fs in config["feature_sets"] if same_path(fs["model"], model_dir)}
+    model = GeneratedModel(model_dir, DEMO_FAMILY, demo["model"]["encoder_layers"])
+    models = {fs["model"]: model for fs in config["feature_sets"] if same_path(fs["model"], model_dir)}
     if not uses_dataset:
         return GeneratedInputs(models=models)
     return GeneratedInputs(stories=demo_stories(demo, dataset_dir), subjects=list(demo["subjects"]),

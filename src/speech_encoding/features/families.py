@@ -167,9 +167,9 @@ FAMILIES: Registry[ModelFamily] = Registry(
 
 def family_of(model_type: str, model: str) -> ModelFamily:
     """The family whose encoders have `model_type`; an error naming the model otherwise."""
-    for family in (FAMILIES.lookup(name) for name in FAMILIES):
+    for family in FAMILIES.entries():
         if model_type in family.model_types:
             return family
-    supported = ", ".join(t for name in FAMILIES for t in FAMILIES.lookup(name).model_types)
+    supported = ", ".join(t for family in FAMILIES.entries() for t in family.model_types)
     raise InputError(f"model {model!r} has model_type {model_type!r}, which is not a supported "
                      f"audio encoder (supported: {supported})")

@@ -56,12 +56,21 @@ class FeatureSetPlan:
     layers: list[int]
 
 
+@dataclass(frozen=True)
+class GeneratedModel:
+    """A model that a rule of the run will build: where, its family and its layer count."""
+
+    folder: str
+    family: str
+    n_layers: int
+
+
 def plan_feature_set(feature_set: Mapping,
-                     generated_model: tuple[str, str, int] | None = None) -> FeatureSetPlan:
-    """The model family and layers to fit; `generated_model` (folder, family, layer count)
-    describes a model that a rule of the run will build, so there is no config to read yet."""
+                     generated_model: GeneratedModel | None = None) -> FeatureSetPlan:
+    """The model family and layers to fit; `generated_model` describes a model that a rule of
+    the run will build, so there is no config to read yet."""
     if generated_model is not None:
-        _, family, n_layers = generated_model
+        family, n_layers = generated_model.family, generated_model.n_layers
     else:
         family, n_layers = inspect_model(feature_set["model"])
     if feature_set["layers"] == "all":
@@ -77,11 +86,11 @@ def plan_feature_set(feature_set: Mapping,
 class GeneratedInputs:
     """Inputs that rules of the run itself will write (the demo's), standing in at planning for
     files that do not exist yet: the stories, the subjects, the truth file, and per model as the
-    config spells it, the (folder, family, layer count) of the model a rule will build."""
+    config spells it, the model a rule will build."""
 
     stories: list[Story] | None = None
     subjects: list[str] | None = None
-    models: Mapping[str, tuple[str, str, int]] = field(default_factory=dict)
+    models: Mapping[str, GeneratedModel] = field(default_factory=dict)
     truth: str | None = None
 
 
