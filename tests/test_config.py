@@ -104,3 +104,39 @@ def test_alphas_above_the_solvers_range_are_refused(alphas):
     with pytest.raises(InputError, match=r"ridge.alphas: every alpha must be <= 1e\+30"):
         validated(config)
     validated(with_change(("ridge", "alphas"), {"logspace": [-30, 30, 7]}))
+
+
+def planned(ridge: dict, n_trs: list[int], splits: list[str]):
+    """plan_run on generated stand-ins (no file is read): where fold settings are checked."""
+    from pathlib import Path
+
+    from speech_encoding.data.manifest import Story
+    from speech_encoding.run.plan import GeneratedInputs, plan_run
+
+    config = validated({**copy.deepcopy(TINY_DEMO), "ridge": ridge, "trimming": {}})
+    stories = [Story(f"s{i}", Path(f"s{i}.wav"), 2.0, n, split)
+               for i, (n, split) in enumerate(zip(n_trs, splits, strict=True))]
+    generated = GeneratedInputs(stories=stories, subjects=["s1"],
+                                models={"results/demo/model": ("m", "whisper", 2)})
+    return plan_run(config, generated)
+
+
+@pytest.mark.parametrize("ridge, named", [
+    ({"mode": "nested_cv", "n_outer_folds": 2, "fold_gap": 80, "folding_type": "kfold"},
+     r"ridge.fold_gap=80 leaves fold 2 of 2 no training rows"),
+    ({"inner_fold_gap": 60, "folding_type": "kfold", "n_inner_folds": 2},
+     r"ridge.inner_fold_gap=60 leaves fold 1 of 2 no training rows"),
+    ({"folding_type": "kfold_trimmed", "n_inner_folds": 12, "trim_size": 5},
+     r"ridge.trim_size=5 leaves a fold of 10 held-out rows"),
+    ({"mode": "nested_cv", "n_inner_folds": 5, "chunk_length": 20, "fold_gap": 20},
+     r"ridge.n_inner_folds=5 needs at least 5 chunks"),
+])
+def test_fold_settings_that_leave_a_fold_empty_stop_planning(ridge, named):
+    with pytest.raises(InputError, match=named):
+        planned(ridge, [120, 40], ["train", "test"])  # gaps stay within a story: one train story
+
+
+def test_default_fold_settings_plan():
+    plan = planned({"mode": "nested_cv"}, [300, 300, 300], ["train"] * 3)
+    assert len(plan.stories) == 3
+    planned({}, [300, 300, 300], ["train", "train", "test"])

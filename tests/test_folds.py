@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from speech_encoding.errors import InputError
-from speech_encoding.modelling.folds import cv_splits
+from speech_encoding.modelling.folds import cv_splits, with_gap
 
 
 def validation_folds(n_rows, n_folds, folding_type, chunk_length, seed):
@@ -107,7 +107,8 @@ def test_too_few_chunks_or_folds_raise(n_rows, n_folds, folding_type):
 
 def test_unknown_folding_type_raises():
     with pytest.raises(InputError, match=r"ridge.folding_type: unknown folding type 'random' \(known: "
-                                         r"chunked, chunked_contiguous, kfold, timeseries, group\)"):
+                                         r"chunked, chunked_trimmed, chunked_contiguous, kfold, "
+                                         r"kfold_trimmed, timeseries, group\)"):
         cv_splits(50, 3, "random", 7, 0)
 
 
@@ -153,3 +154,97 @@ def test_group_folds_never_split_a_story():
                for a, b in zip(first, cv_splits(len(groups), 3, "group", 20, seed, groups=groups)))
     with pytest.raises(InputError, match="needs at least 6 stories"):
         cv_splits(len(groups), 6, "group", 20, 0, groups=groups)
+
+
+# ---------- trimmed folding types and fold gaps, against plain loops ----------
+
+def loop_kfold_trimmed(n_rows, n_folds, trim):
+    """The tutorial's kfold_trimmed: KFold(shuffle=False); each test fold without its first and
+    last `trim` rows; training is every row outside the fold."""
+    splits = []
+    for fold in np.array_split(np.arange(n_rows), n_folds):
+        fold = fold.tolist()
+        train = [i for i in range(n_rows) if i not in fold]
+        splits.append((train, fold[trim:len(fold) - trim]))
+    return splits
+
+
+def loop_chunked_trimmed(n_rows, n_folds, chunk_length, order, trim):
+    """Chunked folds (as `reference_folds`), each test chunk without its first and last `trim`
+    rows; training is every row of the other folds' chunks."""
+    chunks = reference_chunks(n_rows, chunk_length)
+    k = len(chunks) // n_folds
+    splits = []
+    for f in range(n_folds):
+        positions = range(f * k, (f + 1) * k if f < n_folds - 1 else len(chunks))
+        test_chunks = [chunks[order[pos]] for pos in positions]
+        in_fold = {row for chunk in test_chunks for row in chunk}
+        test = sorted(row for chunk in test_chunks for row in chunk[trim:len(chunk) - trim])
+        splits.append(([i for i in range(n_rows) if i not in in_fold], test))
+    return splits
+
+
+def loop_gap(splits, gap, groups):
+    """Drop each training row that has a validation row of its story within `gap` rows."""
+    return [([i for i in train
+              if not any(abs(i - j) <= gap and groups[i] == groups[j] for j in held_out)], held_out)
+            for train, held_out in splits]
+
+
+def as_lists(splits):
+    return [(np.asarray(train).tolist(), np.asarray(held_out).tolist()) for train, held_out in splits]
+
+
+@pytest.mark.parametrize("n_rows, n_folds, trim", [(60, 3, 5), (53, 4, 2), (23, 5, 0), (40, 2, 9)])
+def test_kfold_trimmed_matches_the_loop_definition(n_rows, n_folds, trim):
+    got = cv_splits(n_rows, n_folds, "kfold_trimmed", 7, 0, trim_size=trim)
+    assert as_lists(got) == loop_kfold_trimmed(n_rows, n_folds, trim)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("n_rows, n_folds, chunk_length, trim", [
+    (200, 5, 20, 5), (61, 2, 20, 3), (50, 3, 7, 1), (100, 4, 12, 5)])
+def test_chunked_trimmed_matches_the_loop_definition(seed, n_rows, n_folds, chunk_length, trim):
+    got = cv_splits(n_rows, n_folds, "chunked_trimmed", chunk_length, seed, trim_size=trim)
+    order = np.random.default_rng(seed).permutation(len(reference_chunks(n_rows, chunk_length)))
+    assert as_lists(got) == loop_chunked_trimmed(n_rows, n_folds, chunk_length, order.tolist(), trim)
+
+
+def test_trimmed_types_with_no_trim_are_the_untrimmed_types():
+    for trimmed_type, plain in [("kfold_trimmed", "kfold"), ("chunked_trimmed", "chunked")]:
+        assert as_lists(cv_splits(97, 4, trimmed_type, 9, 3, trim_size=0)) == as_lists(
+            cv_splits(97, 4, plain, 9, 3))
+
+
+def test_a_trim_that_leaves_nothing_to_validate_names_the_key():
+    with pytest.raises(InputError, match=r"ridge.trim_size=5 leaves a fold of 10 held-out rows"):
+        cv_splits(40, 4, "kfold_trimmed", 7, 0, trim_size=5)
+    with pytest.raises(InputError, match=r"ridge.trim_size=5"):
+        cv_splits(40, 4, "chunked_trimmed", 10, 0, trim_size=5)
+
+
+STORIES = [0] * 37 + [1] * 25 + [2] * 41
+
+
+@pytest.mark.parametrize("folding_type", ["chunked", "chunked_trimmed", "kfold", "timeseries", "group"])
+@pytest.mark.parametrize("gap", [0, 1, 4, 10])
+def test_fold_gap_matches_the_loop_definition(folding_type, gap):
+    n_rows = len(STORIES)
+    plain = cv_splits(n_rows, 3, folding_type, 8, 2, groups=STORIES, trim_size=2)
+    got = cv_splits(n_rows, 3, folding_type, 8, 2, groups=STORIES, trim_size=2, gap=gap)
+    assert as_lists(got) == loop_gap(as_lists(plain), gap, STORIES)
+    if gap and folding_type in ("chunked", "kfold"):
+        assert sum(len(t) for t, _ in got) < sum(len(t) for t, _ in plain)  # the gap removed rows
+
+
+def test_fold_gap_stays_within_a_story():
+    # validating the last 5 rows of story 0: the gap must not reach into story 1
+    groups = [0] * 10 + [1] * 10
+    train = np.r_[0:5, 10:20]
+    splits = with_gap([(train, np.arange(5, 10))], 3, groups, 20, "ridge.fold_gap")
+    assert splits[0][0].tolist() == [0, 1] + list(range(10, 20))
+
+
+def test_a_gap_that_leaves_no_training_rows_names_the_key():
+    with pytest.raises(InputError, match=r"ridge.fold_gap=30 leaves fold 1 of 2 no training rows"):
+        cv_splits(50, 2, "kfold", 7, 0, gap=30, gap_key="ridge.fold_gap")

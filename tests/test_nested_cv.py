@@ -36,10 +36,12 @@ def ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize):
     return ref_predict(x_train, y_train, x_test, alphas, 1e-10, True), alphas
 
 
-def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize):
+def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize, gap=0):
+    """Outer chunked folds; training rows are those at more than `gap` rows from every held-out row
+    (one story)."""
     rs, ps, sigs, alphas = [], [], [], []
     for held_out in ref_folds(len(x), n_outer, "chunked", chunk_length, seed):
-        train = [i for i in range(len(x)) if i not in set(held_out)]
+        train = [i for i in range(len(x)) if all(abs(i - j) > gap for j in held_out)]
         pred, chosen = ref_fit(x[train], y[train], x[held_out], n_inner, chunk_length, seed,
                                normalize)
         r = ref_score(pred, y[held_out], use_corr=True)
@@ -65,13 +67,13 @@ def data(n_rows=120, n_features=10, n_voxels=7, seed=0):
     return x, y
 
 
-@pytest.mark.parametrize("normalize", [False, True])
-def test_nested_cv_matches_reference(normalize):
-    x, y = data()
+@pytest.mark.parametrize("normalize, gap", [(False, 0), (True, 0), (False, 3)])
+def test_nested_cv_matches_reference(normalize, gap):
+    x, y = data(n_rows=160)
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
-                             seed=2, mode="nested_cv", normalize_features=normalize)
+                             seed=2, mode="nested_cv", normalize_features=normalize, fold_gap=gap)
     got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
-    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize)
+    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize, gap)
     # float32 products against a float64 reference: r to 1e-5, p and q relatively to 1e-3
     np.testing.assert_allclose(got["r"], want["r"], atol=1e-5, rtol=0)
     for column in ("p", "q"):
@@ -115,7 +117,8 @@ def test_constant_and_zero_voxels_get_r0_p1_in_both_modes():
     x, y = data(seed=9)
     y[:, 0] = 3.0
     y[:, 1] = 0.0
-    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=3, chunk_length=8)
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=3, chunk_length=8,
+                             fold_gap=2)
     train_test = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
     nested = fit_nested_cv(x, y, np.zeros(len(x)), settings)
     for voxels in (train_test, nested):

@@ -11,7 +11,7 @@ import pandas as pd
 from ..design_matrix.preprocess import stack_features, standardize_with
 from ..run.devices import resolve_device
 from ..run.settings import RidgeSettings
-from .folds import cv_splits
+from .folds import inner_splits, outer_splits
 from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
 from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
@@ -62,8 +62,7 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
         x_train, x_test = standardize_with(x_train, x_test)
     if settings.normalize_targets:
         targets = standardized(targets)
-    splits = cv_splits(len(x_train), settings.n_inner_folds, settings.folding_type,
-                       settings.chunk_length, settings.seed, groups, key="ridge.n_inner_folds")
+    splits = inner_splits(len(x_train), groups, settings)
     device = resolve_device(settings.device, "ridge.device")
     model = VoxelwiseRidge(x_train, x_test, splits, settings.alphas, settings.singcutoff,
                            settings.normalpha, settings.use_corr, device)
@@ -163,8 +162,7 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
         over folds), n_significant_folds (int), majority_significant (bool).
     """
     groups = np.asarray(groups)
-    outer = cv_splits(len(x), settings.n_outer_folds, settings.folding_type, settings.chunk_length,
-                      settings.seed, groups, key="ridge.n_outer_folds")
+    outer = outer_splits(len(x), groups, settings)
     r_folds, p_folds, significant_folds, alpha_folds = [], [], [], []
     for fold, (train, test) in enumerate(outer):
         log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),

@@ -1,7 +1,10 @@
 """Cross-validation splits over the rows of a (time-series) training set.
 
-Every function returns (train_rows, validation_rows) pairs of sorted index arrays. All types but
-`timeseries` partition the rows: each row is validated exactly once and trained on otherwise.
+Every function returns (train_rows, validation_rows) pairs of sorted index arrays. `chunked`,
+`chunked_contiguous`, `kfold` and `group` partition the rows: each row is validated exactly once
+and trained on otherwise. The `*_trimmed` types validate each held-out piece without its first and
+last `trim_size` rows, which neither train nor validate. A fold gap then drops the training rows
+within `gap` rows of a validated row of the same story.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def group_rows(groups: Sequence) -> list[np.ndarray]:
     return [np.flatnonzero(labels == labels[i]) for i in np.sort(first)]
 
 
-def deal(pieces: list[np.ndarray], n_folds: int, order: np.ndarray) -> list[np.ndarray]:
+def deal(pieces: list[np.ndarray], n_folds: int, order: np.ndarray) -> list[list[np.ndarray]]:
     """Give each fold `len(pieces) // n_folds` pieces in `order`; the last fold takes the rest.
 
     Parameters
@@ -65,13 +68,12 @@ def deal(pieces: list[np.ndarray], n_folds: int, order: np.ndarray) -> list[np.n
 
     Returns
     -------
-    list of np.ndarray
-        n_folds sorted int arrays: each fold's rows.
+    list of list of np.ndarray
+        Each fold's pieces (kept apart, so that trimmed types can trim each one).
     """
     per_fold = len(pieces) // n_folds
     bounds = [fold * per_fold for fold in range(n_folds)] + [len(pieces)]
-    return [np.sort(np.concatenate([pieces[p] for p in order[bounds[f]:bounds[f + 1]]]))
-            for f in range(n_folds)]
+    return [[pieces[p] for p in order[bounds[f]:bounds[f + 1]]] for f in range(n_folds)]
 
 
 def check_enough_pieces(pieces: list[np.ndarray], n_folds: int, what: str, n_rows: int,
@@ -109,46 +111,46 @@ def chunk_pieces(n_rows: int, n_folds: int, chunk_length: int, key: str) -> list
     """
     pieces = row_chunks(n_rows, chunk_length)
     check_enough_pieces(pieces, n_folds, f"chunks of ridge.chunk_length={chunk_length} rows",
-                        n_rows, key)
+                          n_rows, key)
     return pieces
 
 
 def chunked_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                  groups: Sequence | None, key: str) -> list[np.ndarray]:
+                  groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
     """Chunks of `chunk_length` rows, shuffled with `seed`, dealt to folds.
 
-    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
     """
     pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
     return deal(pieces, n_folds, np.random.default_rng(seed).permutation(len(pieces)))
 
 
 def chunked_contiguous_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                             groups: Sequence | None, key: str) -> list[np.ndarray]:
+                             groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
     """Chunks of `chunk_length` rows dealt to folds in order.
 
-    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
     """
     pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
     return deal(pieces, n_folds, np.arange(len(pieces)))
 
 
 def kfold_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                groups: Sequence | None, key: str) -> list[np.ndarray]:
-    """Contiguous folds of (nearly) equal size.
+                groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
+    """Contiguous folds of (nearly) equal size, one piece each.
 
-    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
     """
     if n_rows < n_folds:
         raise InputError(f"{key}={n_folds} folds need at least {n_folds} rows, got {n_rows}")
-    return np.array_split(np.arange(n_rows), n_folds)
+    return [[block] for block in np.array_split(np.arange(n_rows), n_folds)]
 
 
 def group_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                groups: Sequence | None, key: str) -> list[np.ndarray]:
+                groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
     """Whole groups (stories), shuffled with `seed`, dealt to folds: no group is in two folds.
 
-    Arguments as `cv_splits` passes them; returns each fold's validation rows (sorted int64).
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
     """
     if groups is None or len(groups) != n_rows:
         raise ValueError("group folding needs one group label per row")
@@ -157,34 +159,43 @@ def group_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
     return deal(pieces, n_folds, np.random.default_rng(seed).permutation(len(pieces)))
 
 
-def partitioned(folds: Callable[..., list[np.ndarray]]) -> Callable[..., list[Split]]:
-    """Splits from a function giving each fold's validation rows: the other rows train.
+def trimmed(piece: np.ndarray, trim_size: int) -> np.ndarray:
+    """A held-out piece without its first and last `trim_size` rows (empty when that is all)."""
+    return piece[trim_size:len(piece) - trim_size]
 
-    Parameters
-    ----------
-    folds : callable
-        (n_rows, n_folds, chunk_length, seed, groups, key) -> list of validation-row arrays.
 
-    Returns
-    -------
-    callable
-        Same arguments -> list of (train_rows, validation_rows) pairs of sorted int arrays.
+def partitioned(folds: Callable[..., list[list[np.ndarray]]],
+                trim: bool = False) -> Callable[..., list[Split]]:
+    """Splits from a function giving each fold's held-out pieces: the rows of other folds train.
+
+    With `trim`, each piece is validated without its first and last `trim_size` rows, which then
+    neither train nor validate (the tutorial's `kfold_trimmed` and `chunked_trimmed`).
     """
 
     def splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-               groups: Sequence | None, key: str) -> list[Split]:
+               groups: Sequence | None, key: str, trim_size: int) -> list[Split]:
         all_rows = np.arange(n_rows)
-        return [(np.setdiff1d(all_rows, held_out), held_out)
-                for held_out in folds(n_rows, n_folds, chunk_length, seed, groups, key)]
+        result = []
+        for pieces in folds(n_rows, n_folds, chunk_length, seed, groups, key):
+            held_out = np.sort(np.concatenate(pieces))
+            validated = (np.sort(np.concatenate([trimmed(p, trim_size) for p in pieces]))
+                         if trim else held_out)
+            if not len(validated):
+                raise InputError(f"ridge.trim_size={trim_size} leaves a fold of {len(held_out)} "
+                                 f"held-out rows ({key}={n_folds}) nothing to validate; lower "
+                                 "ridge.trim_size, or use longer chunks or fewer folds")
+            result.append((np.setdiff1d(all_rows, held_out), validated))
+        return result
 
     return splits
 
 
 def timeseries_splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                      groups: Sequence | None, key: str) -> list[Split]:
+                      groups: Sequence | None, key: str, trim_size: int) -> list[Split]:
     """Expanding window: cut n_folds + 1 blocks; fold k validates block k + 1 on all rows before it.
 
-    Arguments as `cv_splits` passes them; returns (train_rows, validation_rows) pairs.
+    Arguments as `cv_splits` passes them (trim_size unused); returns (train_rows, validation_rows)
+    pairs.
     """
     block = n_rows // (n_folds + 1)
     if block < 1:
@@ -193,41 +204,91 @@ def timeseries_splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
     return [(np.arange(starts[k]), np.arange(starts[k], starts[k + 1])) for k in range(n_folds)]
 
 
-# Each maps (n_rows, n_folds, chunk_length, seed, groups, key) to (train_rows, validation_rows) pairs.
+# Each maps (n_rows, n_folds, chunk_length, seed, groups, key, trim_size) to
+# (train_rows, validation_rows) pairs.
 FOLDING_TYPES: Registry[Callable[..., list[Split]]] = Registry(
     "folding type", "ridge.folding_type", [
         ("chunked", partitioned(chunked_folds)),
+        ("chunked_trimmed", partitioned(chunked_folds, trim=True)),
         ("chunked_contiguous", partitioned(chunked_contiguous_folds)),
         ("kfold", partitioned(kfold_folds)),
+        ("kfold_trimmed", partitioned(kfold_folds, trim=True)),
         ("timeseries", timeseries_splits),
         ("group", partitioned(group_folds)),
     ])
 
 
+def near_rows(validated: np.ndarray, labels: np.ndarray, gap: int) -> np.ndarray:
+    """Mask of the rows within `gap` rows of a validated row of the same story (label)."""
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[validated] = True
+    near = mask.copy()
+    for shift in range(1, gap + 1):
+        same = labels[shift:] == labels[:-shift]
+        near[shift:] |= mask[:-shift] & same
+        near[:-shift] |= mask[shift:] & same
+    return near
+
+
+def with_gap(splits: list[Split], gap: int, groups: Sequence | None, n_rows: int,
+             gap_key: str) -> list[Split]:
+    """Splits whose training rows keep `gap` rows away from every validated row of their story."""
+    if gap == 0:
+        return splits
+    labels = np.zeros(n_rows, dtype=int) if groups is None else np.unique(
+        np.asarray(groups), return_inverse=True)[1]
+    result = []
+    for fold, (train, validated) in enumerate(splits):
+        kept = train[~near_rows(validated, labels, gap)[train]]
+        if not len(kept):
+            raise InputError(f"{gap_key}={gap} leaves fold {fold + 1} of {len(splits)} no training rows "
+                             f"(of {n_rows}); lower {gap_key}")
+        result.append((kept, validated))
+    return result
+
+
 def cv_splits(n_rows: int, n_folds: int, folding_type: str, chunk_length: int, seed: int,
-              groups: Sequence | None = None, key: str = "ridge.n_inner_folds") -> list[Split]:
-    """(train_rows, validation_rows) for every fold; `key` names the fold count in errors.
+              groups: Sequence | None = None, key: str = "ridge.n_inner_folds", trim_size: int = 0,
+              gap: int = 0, gap_key: str = "ridge.inner_fold_gap") -> list[Split]:
+    """(train_rows, validation_rows) for every fold.
 
     Parameters
     ----------
-    n_rows : int
-    n_folds : int
-        At least 2.
-    folding_type : str
-        A name in `FOLDING_TYPES`.
-    chunk_length : int
-        Rows per chunk (chunked types only).
-    seed : int
-        Seed of the shuffle (chunked and group).
+    n_rows, n_folds, folding_type, chunk_length, seed
+        The rows and the `ridge` fold settings.
     groups : sequence, optional
-        (n_rows,) group (story) label of each row; needed for 'group'.
+        (n_rows,) story label of each row: `group` folds deal whole stories, and gaps stay
+        within a story.
     key : str
+        The fold-count key named in errors.
+    trim_size : int
+        Rows trimmed from each end of every held-out piece by the `*_trimmed` folding types.
+    gap : int
+        Training rows within `gap` rows of a validated row of the same story are dropped.
+    gap_key : str
+        The gap's key named in errors.
 
     Returns
     -------
     list of (np.ndarray, np.ndarray)
-        n_folds pairs of sorted int64 arrays of row indices: training rows, validation rows.
+        Sorted training and validation row indices of each fold.
     """
     if n_folds < 2:
         raise InputError(f"{key} must be >= 2, got {n_folds}")
-    return FOLDING_TYPES.lookup(folding_type)(n_rows, n_folds, chunk_length, seed, groups, key)
+    splits = FOLDING_TYPES.lookup(folding_type)(n_rows, n_folds, chunk_length, seed, groups, key,
+                                                trim_size)
+    return with_gap(splits, gap, groups, n_rows, gap_key)
+
+
+def inner_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
+    """The alpha search's folds over `n_rows` training rows, from the `ridge` settings (any object
+    with its attributes, e.g. RidgeSettings)."""
+    return cv_splits(n_rows, ridge.n_inner_folds, ridge.folding_type, ridge.chunk_length, ridge.seed,
+                     groups, "ridge.n_inner_folds", ridge.trim_size, ridge.inner_fold_gap,
+                     "ridge.inner_fold_gap")
+
+
+def outer_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
+    """Nested CV's outer folds over all `n_rows` rows, from the `ridge` settings."""
+    return cv_splits(n_rows, ridge.n_outer_folds, ridge.folding_type, ridge.chunk_length, ridge.seed,
+                     groups, "ridge.n_outer_folds", ridge.trim_size, ridge.fold_gap, "ridge.fold_gap")

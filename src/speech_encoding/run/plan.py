@@ -9,11 +9,11 @@ from pathlib import Path
 from ..data.audio import check_audio_file
 from ..data.manifest import Story, read_manifest
 from ..data.responses import list_subjects, response_shapes
-from ..design_matrix.trimming import check_alignment, check_rows_for_delays
+from ..design_matrix.trimming import check_alignment, check_rows_for_delays, trim_slice, trimmed_length
 from ..errors import InputError
 from ..features.model_config import inspect_model
 from ..modelling.modes import MODES
-from .settings import check_config
+from .settings import RidgeSettings, check_config, check_folds
 
 
 def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories: Sequence[Story],
@@ -118,6 +118,10 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
     check_stories(stories, config["trimming"], config["fir_delays"],
                   min_duration=max(fs["context_size"] for fs in config["feature_sets"]),
                   audio_exists=generated.stories is None)
+    fitted_rows = [trimmed_length(story.n_trs, trim_slice(config["trimming"], "train", "features"))
+                   for story in stories if story.split == "train"]
+    check_folds(RidgeSettings.from_config(config["ridge"]), fitted_rows,
+                nested=not mode.uses_test_split)
     subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, config["trimming"],
                              known_subjects=generated.subjects)
     feature_sets = {fs["name"]: plan_feature_set(fs, generated.models.get(fs["model"]))

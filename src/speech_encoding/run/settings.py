@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ..errors import InputError
 from ..features.compute_dtypes import check_compute_dtype
+from ..modelling.folds import inner_splits, outer_splits
 
 # Largest alpha admitted: the solver matches a float64 reference up to here (tests/test_ridge.py);
 # far above s_max every alpha gives the same prediction up to scale, so a larger one adds nothing.
@@ -51,6 +52,18 @@ def check_config(config: Mapping) -> None:
                          "alphas that large all give the same prediction up to scale")
 
 
+def check_folds(ridge: RidgeSettings, story_rows: Sequence[int], nested: bool) -> None:
+    """Build every fold the fits will build, from the stories' row counts after trimming (the
+    fitted stories: training stories, or every story in nested CV), so that fold settings that
+    leave a fold without training or validation rows stop the run before any job, naming the key."""
+    groups = np.repeat(np.arange(len(story_rows)), story_rows)
+    if not nested:
+        inner_splits(len(groups), groups, ridge)
+        return
+    for train, _ in outer_splits(len(groups), groups, ridge):
+        inner_splits(len(train), groups[train], ridge)
+
+
 @dataclass(frozen=True)
 class RidgeSettings:
     """Everything the ridge fit needs, from the schema-validated `ridge` config section (whose
@@ -68,6 +81,9 @@ class RidgeSettings:
     seed: int
     mode: str
     n_outer_folds: int
+    fold_gap: int
+    inner_fold_gap: int
+    trim_size: int
     normalize_features: bool
     normalize_targets: bool
     voxel_batch: int | None
