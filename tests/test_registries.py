@@ -22,6 +22,8 @@ from speech_encoding.features.feature_files import SAVE_DTYPES
 from speech_encoding.features.pooling import POOLS
 from speech_encoding.modelling.folds import FOLDING_TYPES
 from speech_encoding.modelling.modes import MODES
+from speech_encoding.modelling.significance import ALTERNATIVES
+from speech_encoding.modelling.significance import METHODS as SIGNIFICANCE_METHODS
 from speech_encoding.registry import Registry
 from speech_encoding.run.devices import DEVICE_OPTIONS
 from speech_encoding.run.rerun_policy import RIDGE_OUTPUT_KEYS
@@ -31,6 +33,7 @@ SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").r
 FEATURE_SET = SCHEMA["properties"]["feature_sets"]["items"]["properties"]
 RIDGE = SCHEMA["properties"]["ridge"]["properties"]
 DOWNSAMPLE = SCHEMA["properties"]["downsample"]["properties"]
+SIGNIFICANCE = SCHEMA["properties"]["significance"]["properties"]
 PACKAGES = ["data", "features", "design_matrix", "modelling", "run", "report"]
 
 
@@ -43,8 +46,10 @@ PACKAGES = ["data", "features", "design_matrix", "modelling", "run", "report"]
     (DOWNSAMPLE["method"]["enum"], METHODS.names),
     (RIDGE["folding_type"]["enum"], FOLDING_TYPES.names),
     (RIDGE["mode"]["enum"], MODES.names),
+    (SIGNIFICANCE["method"]["enum"], SIGNIFICANCE_METHODS.names),
+    (SIGNIFICANCE["alternative"]["enum"], ALTERNATIVES),
 ], ids=["pool", "dtype", "save_dtype", "feature_set.device", "ridge.device", "downsample.method",
-        "folding_type", "mode"])
+        "folding_type", "mode", "significance.method", "significance.alternative"])
 def test_schema_enum_equals_registry(schema_enum, names):
     assert list(schema_enum) == list(names)
 
@@ -70,6 +75,14 @@ def test_schema_name_patterns_are_the_library_name_pattern():
 def test_ridge_settings_take_every_ridge_key_but_outputs_and_repeat_no_default():
     fields = dataclasses.fields(RidgeSettings)
     assert {field.name for field in fields} == set(RIDGE) - set(RIDGE_OUTPUT_KEYS)
+    assert all(field.default is dataclasses.MISSING for field in fields)
+
+
+def test_significance_settings_take_every_key_and_repeat_no_default():
+    from speech_encoding.run.settings import SignificanceSettings
+
+    fields = dataclasses.fields(SignificanceSettings)
+    assert {field.name for field in fields} == set(SIGNIFICANCE)
     assert all(field.default is dataclasses.MISSING for field in fields)
 
 

@@ -20,6 +20,7 @@ from speech_encoding.run.rerun_policy import (
     extraction_runtime,
     ridge_params,
     ridge_runtime,
+    significance_params,
     trimming_params,
 )
 
@@ -91,3 +92,11 @@ def test_extraction_runtime_is_the_named_feature_sets_device_and_batch_size(conf
     config["feature_sets"].append(second)
     assert extraction_runtime(config, "other") == {"device": "cpu", "batch_size": 3}
     assert extraction_runtime(config, "tiny") == {"device": "auto", "batch_size": 16}
+
+
+def test_every_significance_key_is_a_fit_parameter(config):
+    significance_keys = set(SCHEMA["properties"]["significance"]["properties"])
+    params = significance_params(config)
+    assert set(params) == significance_keys and list(params) == sorted(params)
+    rule = (REPO / "workflow" / "rules" / "fit_encoding_model.smk").read_text()
+    assert "significance=significance_params(config)" in rule

@@ -16,6 +16,7 @@ from speech_encoding.run.rerun_policy import (
     downsample_params,
     extraction_params,
     ridge_params,
+    significance_params,
     trimming_params,
 )
 

@@ -24,5 +24,6 @@ rule fit_encoding_model:
         splits=[story.split for story in STORIES.values()],
         trimming=trimming_params(config),
         ridge=ridge_params(config["ridge"]),
+        significance=significance_params(config),
     script:
         "../scripts/fit_encoding_model.py"

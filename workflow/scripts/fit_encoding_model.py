@@ -13,12 +13,13 @@ from speech_encoding.modelling.weights_file import weights_writer
 from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.run.rerun_policy import ridge_runtime
-from speech_encoding.run.settings import RidgeSettings
+from speech_encoding.run.settings import RidgeSettings, SignificanceSettings
 
 log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
 settings = RidgeSettings.from_config({**snakemake.params.ridge, **ridge_runtime(snakemake.config)})
+significance = SignificanceSettings.from_config(snakemake.params.significance)
 logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}
@@ -28,7 +29,8 @@ with ExitStack() as stack:
                if "weights" in snakemake.output.keys() else None)
     voxels, summary = fit_stories(features, responses, dict(zip(stories, snakemake.params.splits)),
                                   snakemake.params.trimming, settings, subject,
-                                  working_memory_bytes(snakemake.resources.mem_mb), weights)
+                                  working_memory_bytes(snakemake.resources.mem_mb), weights,
+                                  significance)
 logging.info("summary: %s", summary)
 save_parquet(snakemake.output.voxels, voxels)
 save_json(snakemake.output.summary, summary)

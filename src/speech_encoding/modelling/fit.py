@@ -4,32 +4,36 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 
 from ..design_matrix.preprocess import stack_features, standardize_with
 from ..run.devices import resolve_device
-from ..run.settings import RidgeSettings
+from ..run.settings import TUTORIAL_SIGNIFICANCE, RidgeSettings, SignificanceSettings
 from .folds import inner_splits, outer_splits
 from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
 from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
 from .scores import score_summary
-from .significance import combine_folds, significance
+from .significance import PValues, combine_folds, pvalue_function
+from .significance import significance as fdr_significance
 from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches
 
 log = logging.getLogger(__name__)
 
 
 def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches, n_voxels: int,
-                  settings: RidgeSettings, groups: Sequence | None = None,
-                  working_bytes: int | None = None, weights_out: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-voxel alphas by inner CV on the training rows, refit on all of them; test r and alphas.
+                  settings: RidgeSettings, pvalues: PValues, n_null: int,
+                  groups: Sequence | None = None, working_bytes: int | None = None,
+                  weights_out: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-voxel alphas by inner CV on the training rows, refit on all of them; test r, p, alphas.
 
     Applies the optional training-set standardisation; responses arrive in voxel batches of
-    `ridge.voxel_batch` (or as many as `working_bytes` holds when unset).
+    `ridge.voxel_batch` (or as many as `working_bytes` holds when unset, with room for the
+    `n_null` draws of the significance null).
 
     Parameters
     ----------
@@ -43,8 +47,13 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
         responses of a slice of voxels, as float arrays.
     n_voxels : int
     settings : RidgeSettings
+    pvalues : PValues
+        A voxel batch's p-values from its test predictions, responses and r
+        (`significance.pvalue_function`).
+    n_null : int
+        Null draws per voxel that `pvalues` holds in memory (0 for a parametric test).
     groups : sequence, optional
-        (n_train,) group (story) label of each training row, for `group` folding.
+        (n_train,) group (story) label of each training row, for `group` folding and fold gaps.
     working_bytes : int, optional
         Memory the voxel batches may use when `ridge.voxel_batch` is unset (None: a share of the
         free memory).
@@ -55,6 +64,8 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
     -------
     r : np.ndarray
         (n_voxels,) float64 Pearson r of each voxel's test prediction (0 for a constant voxel).
+    p : np.ndarray
+        (n_voxels,) float64 p-value of each voxel's r.
     alphas : np.ndarray
         (n_voxels,) float64 alpha chosen for each voxel (before normalpha scaling).
     """
@@ -69,23 +80,34 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
     voxel_batch = settings.voxel_batch or auto_voxel_batch(
         n_voxels, len(x_train) + len(x_test), x_train.shape[1], len(settings.alphas),
         max(len(held_out) for _, held_out in splits),
-        working_memory_bytes(None) if working_bytes is None else working_bytes)
+        working_memory_bytes(None) if working_bytes is None else working_bytes, n_null)
     log.info("alpha search: %d training rows, %d features, %d voxels in batches of %d, %d alphas, "
              "%d folds, device %s", len(x_train), x_train.shape[1], n_voxels, voxel_batch,
              len(settings.alphas), len(splits), device)
     return fit_voxel_batches(model, targets, n_voxels, voxel_batch, settings.single_alpha,
-                             weights_out)
+                             pvalues, weights_out)
+
+
+def null_draws(significance: SignificanceSettings) -> int:
+    """How many null draws a fit holds per voxel (0 for a parametric test)."""
+    return significance.n_permutations if significance.method == "permutation" else 0
 
 
 def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
                      n_voxels: int, settings: RidgeSettings, groups: Sequence | None = None,
-                     **compute) -> pd.DataFrame:
+                     significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE,
+                     test_groups: Sequence | None = None, **compute) -> pd.DataFrame:
     """Fit on the training rows, score the test rows: voxel, r, p, q, significant, alpha.
 
     Parameters
     ----------
     x_train, x_test, targets, n_voxels, settings, groups
         As in `fit_and_score`.
+    significance : SignificanceSettings
+        How p is computed (default: the tutorial's two-sided t-test).
+    test_groups : sequence, optional
+        (n_test,) story label of each test row; a permutation null shifts rows within a story
+        (None: all one story).
     **compute
         `working_bytes` and `weights_out`, as in `fit_and_score`.
 
@@ -94,8 +116,11 @@ def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBat
     pd.DataFrame
         n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64).
     """
-    r, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, groups, **compute)
-    p, q, significant = significance(r, len(x_test), settings.alpha_fdr)
+    test_groups = np.zeros(len(x_test)) if test_groups is None else test_groups
+    pvalues = pvalue_function(significance, test_groups, significance.seed)
+    r, p, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, pvalues,
+                                       null_draws(significance), groups, **compute)
+    q, significant = fdr_significance(p, settings.alpha_fdr)
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": r, "p": p, "q": q,
                          "significant": significant, "alpha": voxel_alphas})
 
@@ -132,13 +157,15 @@ def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
 
 def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, groups: Sequence,
                     settings: RidgeSettings, working_bytes: int | None = None,
-                    weights_out: np.ndarray | None = None) -> pd.DataFrame:
+                    weights_out: np.ndarray | None = None,
+                    significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE) -> pd.DataFrame:
     """Outer folds over all rows, each fitted as in train/test mode, then combined per voxel.
 
-    r and alpha are averaged over outer folds; p-values are combined by Fisher's method and
-    BH-corrected; `n_significant_folds` counts the folds where the voxel passed FDR within the
-    fold, and `majority_significant` is true when that count is above half the folds.
-    `weights_out`, when given, is (n_outer_folds, n_features, n_voxels).
+    r and alpha are averaged over outer folds; each fold's p comes from its own held-out rows
+    (its null shifts within each story's held-out rows, seeded by (significance.seed, fold)), and
+    the folds' p-values are combined by Fisher's method and BH-corrected; `n_significant_folds`
+    counts the folds where the voxel passed FDR within the fold, and `majority_significant` is
+    true when that count is above half the folds.
 
     Parameters
     ----------
@@ -154,6 +181,8 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
         As in `fit_and_score`.
     weights_out : np.ndarray, optional
         (n_outer_folds, n_features, n_voxels) array that receives each outer fold's weights.
+    significance : SignificanceSettings
+        How each fold's p is computed (default: the tutorial's two-sided t-test).
 
     Returns
     -------
@@ -167,13 +196,14 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
     for fold, (train, test) in enumerate(outer):
         log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),
                  len(train), len(test))
-        r, voxel_alphas = fit_and_score(
-            x[train], x[test], row_split(responses, train, test), n_voxels, settings, groups[train],
-            working_bytes, None if weights_out is None else weights_out[fold])
-        p, _, significant = significance(r, len(test), settings.alpha_fdr)
+        pvalues = pvalue_function(significance, groups[test], [significance.seed, fold])
+        r, p, voxel_alphas = fit_and_score(
+            x[train], x[test], row_split(responses, train, test), n_voxels, settings, pvalues,
+            null_draws(significance), groups[train], working_bytes,
+            None if weights_out is None else weights_out[fold])
         r_folds.append(r)
         p_folds.append(p)
-        significant_folds.append(significant)
+        significant_folds.append(fdr_significance(p, settings.alpha_fdr)[1])
         alpha_folds.append(voxel_alphas)
     combined = combine_folds(np.array(p_folds), np.array(significant_folds), settings.alpha_fdr)
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": np.mean(r_folds, axis=0),
@@ -187,8 +217,8 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
 def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                           splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
                           subject: str, working_bytes: int | None,
-                          weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
-                          ) -> tuple[pd.DataFrame, dict]:
+                          weights_out: Callable[[tuple[int, ...]], np.ndarray] | None,
+                          significance: SignificanceSettings) -> tuple[pd.DataFrame, dict]:
     """Every story with the train_* trimming slices, concatenated; outer folds over all rows.
 
     Parameters as `fit_stories`; returns the voxel table and the row counts and
@@ -200,7 +230,7 @@ def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping
     weights = None if weights_out is None else weights_out(
         (settings.n_outer_folds, x.shape[1], n_voxels))
     voxels = nested_cv_table(x, story_columns(responses, stories, "train", trimming), n_voxels,
-                             groups, settings, working_bytes, weights)
+                             groups, settings, working_bytes, weights, significance)
     return voxels, {"n_rows": int(len(x)), "n_features": int(x.shape[1])}
 
 
@@ -208,8 +238,8 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
                            responses: Mapping[str, np.ndarray], splits: Mapping[str, str],
                            trimming: Mapping, settings: RidgeSettings, subject: str,
                            working_bytes: int | None,
-                           weights_out: Callable[[tuple[int, ...]], np.ndarray] | None
-                           ) -> tuple[pd.DataFrame, dict]:
+                           weights_out: Callable[[tuple[int, ...]], np.ndarray] | None,
+                           significance: SignificanceSettings) -> tuple[pd.DataFrame, dict]:
     """Training and test stories, each with their own trimming slices; scored on the test rows.
 
     Parameters as `fit_stories`; returns the voxel table and the row counts and
@@ -219,12 +249,12 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
     train = [story for story, split in splits.items() if split == "train"]
     test = [story for story, split in splits.items() if split == "test"]
     x, groups = stack_features(features, responses, train, "train", trimming, subject)
-    x_test, _ = stack_features(features, responses, test, "test", trimming, subject)
+    x_test, test_groups = stack_features(features, responses, test, "test", trimming, subject)
     targets = paired(story_columns(responses, train, "train", trimming),
                      story_columns(responses, test, "test", trimming))
     weights = None if weights_out is None else weights_out((x.shape[1], n_voxels))
-    voxels = train_test_table(x, x_test, targets, n_voxels, settings, groups,
-                              working_bytes=working_bytes, weights_out=weights)
+    voxels = train_test_table(x, x_test, targets, n_voxels, settings, groups, significance,
+                              test_groups, working_bytes=working_bytes, weights_out=weights)
     return voxels, {"n_train_rows": int(len(x)), "n_test_rows": int(len(x_test)),
                     "n_features": int(x.shape[1])}
 
@@ -232,7 +262,8 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
 def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
                 splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
                 subject: str = "?", working_bytes: int | None = None,
-                weights_out: Callable[[tuple[int, ...]], np.ndarray] | None = None
+                weights_out: Callable[[tuple[int, ...]], np.ndarray] | None = None,
+                significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE
                 ) -> tuple[pd.DataFrame, dict]:
     """Prepare the stories (in the order of `splits`) and fit them in `settings.mode`.
 
@@ -251,15 +282,20 @@ def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.n
     weights_out : callable, optional
         `weights_out(shape)` returns the float32 array that receives the weights:
         (n_features, n_voxels), or (n_outer_folds, n_features, n_voxels) in nested_cv.
+    significance : SignificanceSettings
+        How p is computed (default: the tutorial's two-sided t-test; the workflow passes the
+        config's `significance` section).
 
     Returns
     -------
     voxels : pd.DataFrame
         One row per voxel: voxel, r, p, q, significant, alpha (and the nested_cv fold counts).
     summary : dict
-        The summary metrics, row counts, n_features and mode (summary.json).
+        The summary metrics, row counts, n_features, mode and the significance settings
+        (`significance_<key>`; summary.json).
     """
     mode = MODES.lookup(settings.mode)
     voxels, counts = mode.fit(features, responses, splits, trimming, settings, subject,
-                              working_bytes, weights_out)
-    return voxels, {**score_summary(voxels), **counts, "mode": settings.mode}
+                              working_bytes, weights_out, significance)
+    recorded = {f"significance_{key}": value for key, value in asdict(significance).items()}
+    return voxels, {**score_summary(voxels), **counts, "mode": settings.mode, **recorded}

@@ -37,14 +37,16 @@ def working_memory_bytes(job_mem_mb: float | None) -> int:
     return int(WORKING_FRACTION * min(limits))
 
 
-def bytes_per_voxel(n_rows: int, n_features: int, n_alphas: int, n_held_out: int) -> int:
+def bytes_per_voxel(n_rows: int, n_features: int, n_alphas: int, n_held_out: int,
+                    n_null: int = 0) -> int:
     """Working set per voxel of a batch: float64 responses being prepared, their float32 copies and
-    fold selections, projections, and every alpha's predictions of the held-out rows."""
-    return 8 * (4 * n_rows + 3 * n_features + n_alphas * n_held_out)
+    fold selections, projections, every alpha's predictions of the held-out rows, and the
+    significance null's `n_null` draws."""
+    return 8 * (4 * n_rows + 3 * n_features + n_alphas * n_held_out + n_null)
 
 
 def auto_voxel_batch(n_voxels: int, n_rows: int, n_features: int, n_alphas: int,
-                     n_held_out: int, working_bytes: int) -> int:
+                     n_held_out: int, working_bytes: int, n_null: int = 0) -> int:
     """The largest voxel batch whose working set fits in `working_bytes` (at least 1 voxel)."""
-    per_voxel = bytes_per_voxel(n_rows, n_features, n_alphas, n_held_out)
+    per_voxel = bytes_per_voxel(n_rows, n_features, n_alphas, n_held_out, n_null)
     return int(min(n_voxels, max(1, working_bytes // per_voxel)))

@@ -25,6 +25,7 @@ from .ridge import (
     effective_alphas,
     project_targets,
 )
+from .significance import PValues
 from .stats import column_correlation
 
 log = logging.getLogger(__name__)
@@ -179,9 +180,10 @@ def voxel_slices(n_voxels: int, voxel_batch: int) -> list[slice]:
 
 
 def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: int,
-                      voxel_batch: int, single_alpha: bool,
-                      weights_out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Search, choose and refit batch by batch; return test r and the chosen alpha per voxel.
+                      voxel_batch: int, single_alpha: bool, pvalues: PValues,
+                      weights_out: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Search, choose and refit batch by batch; return test r, p and the chosen alpha per voxel.
 
     Per-voxel alphas need one pass over the responses; `single_alpha` needs two (every voxel's
     scores before the choice). `weights_out`, when given, receives the (n_features, n_voxels)
@@ -197,6 +199,8 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
     voxel_batch : int
         Voxels per batch.
     single_alpha : bool
+    pvalues : PValues
+        A batch's p-values from its test predictions, responses and r.
     weights_out : np.ndarray, optional
         (n_features, n_voxels) array (float32 in the pipeline), filled batch by batch.
 
@@ -204,6 +208,8 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
     -------
     r : np.ndarray
         (n_voxels,) float64 Pearson r of each voxel's test prediction.
+    p : np.ndarray
+        (n_voxels,) float64 p-value of each voxel's r.
     alphas : np.ndarray
         (n_voxels,) float64 chosen alpha of each voxel.
     """
@@ -213,7 +219,7 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
         scores = np.concatenate([model.search(model.as_tensor(targets(voxels)[0]))
                                  for voxels in batches], axis=1)
         voxel_alphas[:] = choose_alphas(scores, model.alphas, single_alpha=True)
-    r = np.empty(n_voxels)
+    r, p = np.empty(n_voxels), np.empty(n_voxels)
     started = time.perf_counter()
     for index, voxels in enumerate(batches):
         y_train, y_test = targets(voxels)
@@ -221,11 +227,13 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
         if not single_alpha:
             voxel_alphas[voxels] = choose_alphas(model.search(y_train), model.alphas, False)
         predictions, weights = model.refit(y_train, voxel_alphas[voxels], weights_out is not None)
-        r[voxels] = column_correlation(predictions.double().cpu().numpy(), np.asarray(y_test))
+        predictions, y_test = predictions.double().cpu().numpy(), np.asarray(y_test)
+        r[voxels] = column_correlation(predictions, y_test)
+        p[voxels] = pvalues(predictions, y_test, r[voxels])
         if weights_out is not None:
             weights_out[:, voxels] = weights.cpu().numpy()
         elapsed = time.perf_counter() - started
         log.info("voxel batch %d/%d (voxels %d-%d of %d): %.1f s, %.0f voxels/s", index + 1,
                  len(batches), voxels.start, voxels.stop - 1, n_voxels, elapsed,
                  voxels.stop / max(elapsed, 1e-9))
-    return r, voxel_alphas
+    return r, p, voxel_alphas

@@ -13,7 +13,7 @@ from ..design_matrix.trimming import check_alignment, check_rows_for_delays, tri
 from ..errors import InputError
 from ..features.model_config import inspect_model
 from ..modelling.modes import MODES
-from .settings import RidgeSettings, check_config, check_folds
+from .settings import RidgeSettings, check_config, check_folds, check_significance
 
 
 def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories: Sequence[Story],
@@ -122,6 +122,11 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
                    for story in stories if story.split == "train"]
     check_folds(RidgeSettings.from_config(config["ridge"]), fitted_rows,
                 nested=not mode.uses_test_split)
+    scored_split = "test" if mode.uses_test_split else "train"
+    check_significance(config["significance"],
+                       [trimmed_length(story.n_trs, trim_slice(config["trimming"], scored_split,
+                                                               "features"))
+                        for story in stories if story.split == scored_split])
     subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, config["trimming"],
                              known_subjects=generated.subjects)
     feature_sets = {fs["name"]: plan_feature_set(fs, generated.models.get(fs["model"]))

@@ -62,6 +62,11 @@ def ridge_params(ridge: Mapping) -> dict:
     return canonical({key: value for key, value in ridge.items() if key not in skipped})
 
 
+def significance_params(config: Mapping) -> dict:
+    """The significance section: every key decides a fit's p, q and significant."""
+    return canonical(config["significance"])
+
+
 def extraction_runtime(config: Mapping, feature_set: str) -> dict:
     """The feature set's run-time options (device, batch_size), read by the extraction job."""
     settings = next(fs for fs in config["feature_sets"] if fs["name"] == feature_set)

@@ -95,3 +95,35 @@ class RidgeSettings:
         the fit (save_weights: which files it writes) are not taken."""
         values = {field.name: ridge[field.name] for field in fields(cls)}
         return cls(**{**values, "alphas": resolve_alphas(ridge["alphas"])})
+
+
+@dataclass(frozen=True)
+class SignificanceSettings:
+    """The schema-validated `significance` config section (its defaults come from the schema)."""
+
+    method: str
+    alternative: str
+    n_permutations: int
+    block_length: int
+    seed: int
+
+    @classmethod
+    def from_config(cls, significance: Mapping) -> "SignificanceSettings":
+        """Build from the (schema-validated) `significance` config section."""
+        return cls(**{field.name: significance[field.name] for field in fields(cls)})
+
+
+# The tutorial's test: what the library's fit functions use when given no significance settings.
+TUTORIAL_SIGNIFICANCE = SignificanceSettings(method="ttest", alternative="two-sided",
+                                             n_permutations=1, block_length=1, seed=0)
+
+
+def check_significance(significance: Mapping, test_story_rows: Sequence[int]) -> None:
+    """A permutation null needs room to shift every scored story by block_length rows each way."""
+    if significance["method"] != "permutation" or not test_story_rows:
+        return
+    shortest = min(test_story_rows)
+    if shortest <= 2 * significance["block_length"]:
+        raise InputError(f"significance.block_length={significance['block_length']}: a scored story "
+                         f"has only {shortest} rows, and circular shifts need more than "
+                         f"2 x block_length; lower significance.block_length")
