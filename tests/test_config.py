@@ -140,3 +140,12 @@ def test_default_fold_settings_plan():
     plan = planned({"mode": "nested_cv"}, [300, 300, 300], ["train"] * 3)
     assert len(plan.stories) == 3
     planned({}, [300, 300, 300], ["train", "train", "test"])
+
+
+def test_a_block_length_as_long_as_a_scored_story_is_refused():
+    from speech_encoding.run.settings import check_significance
+
+    with pytest.raises(InputError, match=r"significance.block_length=41: a scored story has only 40 rows"):
+        check_significance({"method": "permutation", "block_length": 41}, [300, 40])
+    check_significance({"method": "permutation", "block_length": 40}, [300, 40])
+    check_significance({"method": "ttest", "block_length": 40}, [300, 40])  # no shifts: no check

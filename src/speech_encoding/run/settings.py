@@ -119,11 +119,12 @@ TUTORIAL_SIGNIFICANCE = SignificanceSettings(method="ttest", alternative="two-si
 
 
 def check_significance(significance: Mapping, test_story_rows: Sequence[int]) -> None:
-    """A permutation null needs room to shift every scored story by block_length rows each way."""
+    """A permutation null's block_length may not exceed any scored story's rows (a story of at most
+    2 x block_length rows takes any nonzero shift: see modelling.significance.draw_shifts)."""
     if significance["method"] != "permutation" or not test_story_rows:
         return
     shortest = min(test_story_rows)
-    if shortest <= 2 * significance["block_length"]:
+    if shortest < significance["block_length"]:
         raise InputError(f"significance.block_length={significance['block_length']}: a scored story "
-                         f"has only {shortest} rows, and circular shifts need more than "
-                         f"2 x block_length; lower significance.block_length")
+                         f"has only {shortest} rows; block_length may not exceed a scored "
+                         "story's rows; lower significance.block_length")
