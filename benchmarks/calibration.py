@@ -1,13 +1,16 @@
 """Calibration of the significance methods on simulated fMRI-like data, in both modes.
 
-Features are smooth (AR(1), rho 0.9, per column) and FIR-delayed (1-4 TRs), as the pipeline's are;
-responses are AR(1) noise along TRs (rho in {0, 0.3, 0.7, 0.9}) plus, in planted voxels, a random
-linear read-out of the features at a few effect sizes (signal std / noise std). For each method the
-table reports, over null voxels: the fraction with p < 0.05, the fraction called significant at
-FDR 0.05 (BH over all voxels) and the median r; over planted voxels: the power at FDR 0.05.
+Data from `speech_encoding.demo.simulated_responses`: smooth, FIR-delayed features and AR(1) noise
+along TRs (rho in {0, 0.3, 0.7, 0.9}). Two simulations per rho:
+- null: no voxel has signal. Reported: the fraction of voxels with p < 0.05 (a valid test: 5%),
+  the fraction called significant at FDR 0.05 (BH; a valid test: about 0) and the median r;
+- planted: the same number of null voxels plus voxels with a random linear read-out of the
+  features at a few effect sizes (signal std / noise std); reported: the power at FDR 0.05.
+Six stories of 200 TRs; train/test holds out the last story; nested CV's five outer folds of 240
+rows cut through stories, so the fold gap matters.
 
-    python benchmarks/calibration.py            # small: 600 null + 3 x 100 planted voxels
-    python benchmarks/calibration.py --full     # 4000 null + 3 x 500 planted voxels
+    python benchmarks/calibration.py            # 2000 null voxels, 3 x 200 planted
+    python benchmarks/calibration.py --full     # 8000 null voxels, 3 x 500 planted
 """
 
 from __future__ import annotations
@@ -17,47 +20,25 @@ import dataclasses
 
 import numpy as np
 
-from speech_encoding.design_matrix.delays import stack_delays
+from speech_encoding.demo.simulated_responses import simulate_stories
 from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.run.settings import SignificanceSettings
 
 EFFECTS = (0.1, 0.2, 0.3)
+N_STORIES, N_ROWS = 6, 200
 RHOS = (0.0, 0.3, 0.7, 0.9)
 
 
-def ar1(n_rows: int, n_columns: int, rho: float, rng: np.random.Generator) -> np.ndarray:
-    """(n_rows, n_columns) unit-variance AR(1) series along rows."""
-    noise = rng.normal(size=(n_rows, n_columns))
-    out = np.empty_like(noise)
-    out[0] = noise[0]
-    for t in range(1, n_rows):
-        out[t] = rho * out[t - 1] + np.sqrt(1 - rho ** 2) * noise[t]
-    return out
+def null_metrics(voxels) -> dict:
+    """Calibration on a simulation without signal."""
+    return {"p<0.05": np.mean(voxels["p"] < 0.05), "FDR null": np.mean(voxels["significant"]),
+            "median null r": float(np.median(voxels["r"]))}
 
 
-def simulate(rho: float, n_null: int, n_planted: int, n_stories: int, n_rows: int, seed: int):
-    """Features and responses per story, and each voxel's effect size (0: null)."""
-    rng = np.random.default_rng(seed)
-    effects = np.concatenate([np.zeros(n_null), np.repeat(EFFECTS, n_planted)])
-    readout = rng.normal(size=(32, len(effects)))
-    features, responses = {}, {}
-    for story in range(n_stories):
-        x = stack_delays(ar1(n_rows, 8, 0.9, rng), [1, 2, 3, 4], False)
-        signal = x @ readout
-        signal /= signal.std(axis=0)
-        features[f"s{story}"] = x
-        responses[f"s{story}"] = effects * signal + ar1(n_rows, len(effects), rho, rng)
-    return features, responses, effects
-
-
-def metrics(voxels, effects: np.ndarray) -> dict:
-    null = effects == 0
-    row = {"p<0.05": np.mean(voxels["p"][null] < 0.05),
-           "FDR null": np.mean(voxels["significant"][null]),
-           "median null r": float(np.median(voxels["r"][null]))}
-    for effect in EFFECTS:
-        row[f"power {effect}"] = np.mean(voxels["significant"][effects == effect])
-    return row
+def power(voxels, effects: np.ndarray) -> dict:
+    """Power at FDR 0.05 per planted effect size."""
+    return {f"power {effect}": np.mean(voxels["significant"][effects == effect])
+            for effect in EFFECTS}
 
 
 def default_sections(ridge: dict) -> tuple:
@@ -75,36 +56,47 @@ def default_sections(ridge: dict) -> tuple:
             SignificanceSettings.from_config(config["significance"]))
 
 
-METHODS = {"ttest two-sided (tutorial)": {"method": "ttest", "alternative": "two-sided"},
-           "ttest greater": {"method": "ttest", "alternative": "greater"},
-           "permutation greater (default)": {"method": "permutation", "alternative": "greater"}}
+METHODS = {"ttest two-sided, fisher (tutorial)": {"method": "ttest", "alternative": "two-sided"},
+           "ttest greater": {"method": "ttest", "alternative": "greater", "combine": "cauchy"},
+           "permutation block (default)": {"method": "permutation", "alternative": "greater"},
+           "permutation shift": {"method": "permutation", "alternative": "greater",
+                                 "null": "shift"}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="more voxels (slower)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gaps", type=int, nargs="+", default=[0, 10],
-                        help="nested CV ridge.fold_gap values")
+    parser.add_argument("--gaps", type=int, nargs="+", default=[0, 20],
+                        help="nested CV ridge.fold_gap values (kfold outer folds, the default)")
     args = parser.parse_args()
-    n_null, n_planted = (4000, 500) if args.full else (600, 100)
-    cases = [("train_test", {"mode": "train_test"})] + [
-        (f"nested_cv gap {gap}", {"mode": "nested_cv", "fold_gap": gap}) for gap in args.gaps]
+    n_null, n_planted = (8000, 500) if args.full else (2000, 200)
+    nested = {"mode": "nested_cv"}
+    cases = [("train_test", {"mode": "train_test"}),
+             ("nested_cv, chunked outer folds, gap 0 (tutorial)",
+              nested | {"outer_folding_type": "chunked", "fold_gap": 0})] + [
+        (f"nested_cv, kfold outer folds, gap {gap}", nested | {"fold_gap": gap})
+        for gap in args.gaps] + [
+        ("nested_cv, group outer folds", nested | {"outer_folding_type": "group"})]
     header = ["rho", "mode", "method", "p<0.05", "FDR null", "median null r",
               *[f"power {e}" for e in EFFECTS]]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for rho in RHOS:
-        features, responses, effects = simulate(rho, n_null, n_planted, 5, 200, args.seed)
-        splits = {story: "train" for story in features} | {"s4": "test"}
+        planted_effects = np.concatenate([np.zeros(n_null), np.repeat(EFFECTS, n_planted)])
+        null_data = simulate_stories(rho, np.zeros(n_null), N_STORIES, N_ROWS, args.seed)
+        planted_data = simulate_stories(rho, planted_effects, N_STORIES, N_ROWS, args.seed + 1)
+        splits = {story: "train" for story in null_data[0]} | {f"s{N_STORIES - 1}": "test"}
         for mode, ridge in cases:
             settings, default = default_sections(ridge)
             for name, method in METHODS.items():
                 significance = dataclasses.replace(default, **method)
-                voxels, _ = fit_stories(features, responses, splits, {}, settings,
-                                        significance=significance)
-                row = metrics(voxels, effects)
+                null_voxels, _ = fit_stories(*null_data, splits, {}, settings,
+                                             significance=significance)
+                planted_voxels, _ = fit_stories(*planted_data, splits, {}, settings,
+                                                significance=significance)
+                row = null_metrics(null_voxels) | power(planted_voxels, planted_effects)
                 print(f"| {rho} | {mode} | {name} | " + " | ".join(
-                    f"{value:+.3f}" if key == "median null r" else f"{100 * value:.1f}%"
+                    f"{value:+.4f}" if key == "median null r" else f"{100 * value:.1f}%"
                     for key, value in row.items()) + " |", flush=True)
 
 

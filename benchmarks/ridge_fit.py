@@ -2,6 +2,11 @@
 
     python benchmarks/ridge_fit.py                       # n=3000, p=1536, v=10000, 5 folds, 10 alphas
     python benchmarks/ridge_fit.py --large               # the stage alone: n=9000, v=95000, memmapped
+    python benchmarks/ridge_fit.py --large --significance block   # ... with the default null
+
+`--significance` (ttest, block or shift; the stage only) sets significance.method/null: with a
+permutation null the stage also draws `--permutations` nulls per voxel, and the difference from a
+`ttest` run is the null's cost.
 
 Each method runs in its own process on the same seeded random float32 data, so its peak RSS is its
 own. The stage's FLOPs are counted from the products it really executes (torch's FlopCounterMode,
@@ -12,6 +17,7 @@ not a dependency: `pip install himalaya` to include it (otherwise it is reported
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -37,6 +43,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--large", action="store_true",
                         help="stage only, n=9000 rows and v=95000 voxels read memory-mapped")
+    parser.add_argument("--stage-only", action="store_true",
+                        help="as --large (memory-mapped, stage only) at --rows and --voxels")
+    parser.add_argument("--significance", choices=["ttest", "block", "shift"], default="ttest")
+    parser.add_argument("--permutations", type=int, default=1000)
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -99,6 +109,17 @@ def stage_settings(args):
     validate(config, str(Path(__file__).resolve().parents[1] / "workflow" / "schemas"
                          / "config.schema.yaml"))
     return RidgeSettings.from_config(config["ridge"])
+
+
+def significance_settings(args):
+    """`--significance` as the fit's significance settings (the schema's defaults otherwise)."""
+    from speech_encoding.run.settings import TUTORIAL_SIGNIFICANCE
+
+    if args.significance == "ttest":
+        return TUTORIAL_SIGNIFICANCE
+    return dataclasses.replace(TUTORIAL_SIGNIFICANCE, method="permutation", alternative="greater",
+                               null=args.significance, n_permutations=args.permutations,
+                               block_length=10, combine=None)
 
 
 def run_stage(args, x_train, y_train, x_test, y_test):
@@ -225,7 +246,8 @@ def run_large_role(args) -> None:
     started = time.perf_counter()
     data = {s: load_responses(folder / f"{s}_responses.npy", "bench", s) for s in stories}
     voxels, summary = fit_stories(features, data, stories, {}, stage_settings(args), "bench",
-                                  working_memory_bytes(fit_memory_mb(input_mb)))
+                                  working_memory_bytes(fit_memory_mb(input_mb)),
+                                  significance=significance_settings(args))
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb(), "job_mem_mb": fit_memory_mb(input_mb),
                       "median_r": float(np.median(voxels["r"])), "n_voxels": len(voxels)}))
@@ -243,12 +265,14 @@ def large(args) -> None:
                    f"--rows={args.rows}", f"--voxels={args.voxels}", f"--threads={args.threads}",
                    f"--features={args.features}", f"--folds={args.folds}",
                    f"--alphas={args.alphas}", f"--test-rows={args.test_rows}",
-                   f"--device={args.device}", f"--seed={args.seed}"]
+                   f"--device={args.device}", f"--seed={args.seed}",
+                   f"--significance={args.significance}", f"--permutations={args.permutations}"]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"large run failed:\n{done.stderr[-3000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"stage, n={args.rows} rows, p={args.features}, v={args.voxels}: "
+        print(f"stage, n={args.rows} rows, p={args.features}, v={args.voxels}, "
+              f"{args.test_rows} test rows, significance {args.significance}: "
               f"{result['seconds']:.1f} s, peak RSS {result['rss_mb'] / 1024:.2f} GB "
               f"(job memory request {result['job_mem_mb'] / 1024:.1f} GB), "
               f"median test r {result['median_r']:.3f}")
@@ -287,7 +311,7 @@ def main(argv=None) -> None:
         run_large_role(args)
     elif args.role:
         run_role(args)
-    elif args.large:
+    elif args.large or args.stage_only:
         large(args)
     else:
         compare(args)

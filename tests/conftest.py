@@ -25,6 +25,8 @@ TINY_DEMO = {
     "trimming": {"train_features_start": 5, "train_targets_start": 5,
                  "test_features_start": 5, "test_targets_start": 5},
     "ridge": {"chunk_length": 10, "n_inner_folds": 4},
+    # 25 test rows: blocks of 3 give the permutation null 8 blocks (README, "Significance")
+    "significance": {"block_length": 3},
 }
 
 
@@ -40,14 +42,27 @@ def validated(config: dict) -> dict:
     return config
 
 
+def fit_sections(ridge: dict, significance: dict | None = None) -> dict:
+    """The validated config of a `ridge` (and `significance`) section: the schema's defaults filled
+    in, alphas as given."""
+    ridge = {**ridge, "alphas": list(ridge["alphas"])} if "alphas" in ridge else ridge
+    return validated({"dataset": {"stories": "stories.tsv", "responses": "responses"},
+                      "feature_sets": [{"name": "f", "model": "m"}], "ridge": ridge,
+                      "significance": significance or {}})
+
+
 def ridge_settings(**ridge):
     """RidgeSettings of a `ridge` section with the schema's defaults filled in (alphas as given)."""
     from speech_encoding.run.settings import RidgeSettings
 
-    ridge = {**ridge, "alphas": list(ridge["alphas"])} if "alphas" in ridge else ridge
-    config = validated({"dataset": {"stories": "stories.tsv", "responses": "responses"},
-                        "feature_sets": [{"name": "f", "model": "m"}], "ridge": ridge})
-    return RidgeSettings.from_config(config["ridge"])
+    return RidgeSettings.from_config(fit_sections(ridge)["ridge"])
+
+
+def significance_settings(**significance):
+    """SignificanceSettings of a `significance` section with the schema's defaults filled in."""
+    from speech_encoding.run.settings import SignificanceSettings
+
+    return SignificanceSettings.from_config(fit_sections({}, significance)["significance"])
 
 
 @pytest.fixture

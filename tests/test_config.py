@@ -32,6 +32,10 @@ def test_defaults_are_filled_in():
     assert (ridge["alpha_fdr"], ridge["singcutoff"], ridge["seed"]) == (0.05, 1e-10, 0)
     assert (ridge["mode"], ridge["n_outer_folds"]) == ("train_test", 5)
     assert (ridge["normalize_features"], ridge["normalize_targets"]) == (False, False)
+    assert (ridge["outer_folding_type"], ridge["fold_gap"], ridge["inner_fold_gap"]) == ("kfold", 20, 0)
+    assert config["significance"] == {"method": "permutation", "alternative": "greater",
+                                      "null": "block", "n_permutations": 1000, "block_length": 10,
+                                      "seed": 0, "combine": None}
 
 
 def test_alphas_logspace_and_list():
@@ -62,6 +66,12 @@ def with_change(path: tuple, value) -> dict:
     (("feature_sets", 0, "dtype"), "float64", "dtype"),
     (("feature_sets", 0, "whisper_padding"), "pad10", "whisper_padding"),
     (("feature_sets", 0, "save_dtype"), "bfloat16", "save_dtype"),
+    (("significance",), {"n_permutations": 0}, "n_permutations"),
+    (("significance",), {"null": "wild"}, "null"),
+    (("significance",), {"block_length": 0}, "block_length"),
+    (("significance",), {"combine": "stouffer"}, "combine"),
+    (("ridge", "fold_gap"), -1, "fold_gap"),
+    (("ridge", "outer_folding_type"), "random", "outer_folding_type"),
 ])
 def test_schema_errors_name_the_key(path, value, named):
     with pytest.raises(Exception) as error:
@@ -111,13 +121,13 @@ def planned(ridge: dict, n_trs: list[int], splits: list[str]):
     from pathlib import Path
 
     from speech_encoding.data.manifest import Story
-    from speech_encoding.run.plan import GeneratedInputs, plan_run
+    from speech_encoding.run.plan import GeneratedInputs, GeneratedModel, plan_run
 
     config = validated({**copy.deepcopy(TINY_DEMO), "ridge": ridge, "trimming": {}})
     stories = [Story(f"s{i}", Path(f"s{i}.wav"), 2.0, n, split)
                for i, (n, split) in enumerate(zip(n_trs, splits, strict=True))]
     generated = GeneratedInputs(stories=stories, subjects=["s1"],
-                                models={"results/demo/model": ("m", "whisper", 2)})
+                                models={"results/demo/model": GeneratedModel("m", "whisper", 2)})
     return plan_run(config, generated)
 
 
@@ -146,6 +156,7 @@ def test_a_block_length_as_long_as_a_scored_story_is_refused():
     from speech_encoding.run.settings import check_significance
 
     with pytest.raises(InputError, match=r"significance.block_length=41: a scored story has only 40 rows"):
-        check_significance({"method": "permutation", "block_length": 41}, [300, 40])
-    check_significance({"method": "permutation", "block_length": 40}, [300, 40])
-    check_significance({"method": "ttest", "block_length": 40}, [300, 40])  # no shifts: no check
+        check_significance({"method": "permutation", "null": "block", "block_length": 41}, [300, 40])
+    check_significance({"method": "permutation", "null": "block", "block_length": 40}, [300, 40])
+    check_significance({"method": "permutation", "null": "shift", "block_length": 41}, [300, 40])
+    check_significance({"method": "ttest", "null": "block", "block_length": 41}, [300, 40])

@@ -167,7 +167,8 @@ def test_feature_sets_are_compared_in_summary_and_report(base):
     assert (work / "results" / "plots" / "best_layer.png").stat().st_size > 0
     run_ok(work, "--report", str(work / "report.html"))
     report = (work / "report.html").read_text()
-    for figure in ("median_r_by_layer.png", "r_histograms.png", "best_layer.png", "summary.csv"):
+    for figure in ("median_r_by_layer.png", "r_histograms.png", "p_histograms.png", "best_layer.png",
+                   "summary.csv"):
         assert figure in report
 
 

@@ -36,11 +36,12 @@ def ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize):
     return ref_predict(x_train, y_train, x_test, alphas, 1e-10, True), alphas
 
 
-def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize, gap=0):
-    """Outer chunked folds; training rows are those at more than `gap` rows from every held-out row
-    (one story)."""
+def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize, gap=0,
+               outer="chunked"):
+    """Outer `outer` folds (inner ones chunked); training rows are those at more than `gap` rows
+    from every held-out row (one story)."""
     rs, ps, sigs, alphas = [], [], [], []
-    for held_out in ref_folds(len(x), n_outer, "chunked", chunk_length, seed):
+    for held_out in ref_folds(len(x), n_outer, outer, chunk_length, seed):
         train = [i for i in range(len(x)) if all(abs(i - j) > gap for j in held_out)]
         pred, chosen = ref_fit(x[train], y[train], x[held_out], n_inner, chunk_length, seed,
                                normalize)
@@ -67,13 +68,16 @@ def data(n_rows=120, n_features=10, n_voxels=7, seed=0):
     return x, y
 
 
-@pytest.mark.parametrize("normalize, gap", [(False, 0), (True, 0), (False, 3)])
-def test_nested_cv_matches_reference(normalize, gap):
+# chunked outer folds with no gap and the t-test: the tutorial's nested CV
+@pytest.mark.parametrize("normalize, gap, outer", [(False, 0, "chunked"), (True, 0, "chunked"),
+                                                   (False, 3, "chunked"), (False, 3, "kfold")])
+def test_nested_cv_matches_reference(normalize, gap, outer):
     x, y = data(n_rows=160)
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
-                             seed=2, mode="nested_cv", normalize_features=normalize, fold_gap=gap)
+                              seed=2, mode="nested_cv", normalize_features=normalize, fold_gap=gap,
+                              outer_folding_type=outer)
     got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
-    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize, gap)
+    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize, gap, outer)
     # float32 products against a float64 reference: r to 1e-5, p and q relatively to 1e-3
     np.testing.assert_allclose(got["r"], want["r"], atol=1e-5, rtol=0)
     for column in ("p", "q"):

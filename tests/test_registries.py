@@ -22,7 +22,7 @@ from speech_encoding.features.feature_files import SAVE_DTYPES
 from speech_encoding.features.pooling import POOLS
 from speech_encoding.modelling.folds import FOLDING_TYPES
 from speech_encoding.modelling.modes import MODES
-from speech_encoding.modelling.significance import ALTERNATIVES
+from speech_encoding.modelling.significance import ALTERNATIVES, COMBINATIONS, NULLS
 from speech_encoding.modelling.significance import METHODS as SIGNIFICANCE_METHODS
 from speech_encoding.registry import Registry
 from speech_encoding.run.devices import DEVICE_OPTIONS
@@ -48,8 +48,12 @@ PACKAGES = ["data", "features", "design_matrix", "modelling", "run", "report"]
     (RIDGE["mode"]["enum"], MODES.names),
     (SIGNIFICANCE["method"]["enum"], SIGNIFICANCE_METHODS.names),
     (SIGNIFICANCE["alternative"]["enum"], ALTERNATIVES),
+    (SIGNIFICANCE["null"]["enum"], NULLS.names),
+    (RIDGE["outer_folding_type"]["enum"], FOLDING_TYPES.names),
+    (SIGNIFICANCE["combine"]["enum"], (*COMBINATIONS.names, None)),
 ], ids=["pool", "dtype", "save_dtype", "feature_set.device", "ridge.device", "downsample.method",
-        "folding_type", "mode", "significance.method", "significance.alternative"])
+        "folding_type", "mode", "significance.method", "significance.alternative",
+        "significance.null", "outer_folding_type", "significance.combine"])
 def test_schema_enum_equals_registry(schema_enum, names):
     assert list(schema_enum) == list(names)
 

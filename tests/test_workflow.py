@@ -28,7 +28,8 @@ def demo_run(tmp_path_factory):
 def test_demo_writes_every_output(demo_run):
     results = demo_run / "results"
     for name in ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
-                 "plots/r_histograms.png", "demo/dataset/stories.tsv", "demo/dataset/truth.json"):
+                 "plots/r_histograms.png", "plots/p_histograms.png", "demo/dataset/stories.tsv",
+                 "demo/dataset/truth.json"):
         assert (results / name).is_file(), name
     for story in ("story01", "story04"):
         assert (results / "audio" / "16000hz" / f"{story}.wav").is_file()

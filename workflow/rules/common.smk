@@ -90,6 +90,7 @@ def summary_outputs():
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/plots/median_r_by_layer.png",
         f"{RESULTS}/plots/r_histograms.png",
+        f"{RESULTS}/plots/p_histograms.png",
         f"{RESULTS}/plots/best_layer.png",
     ] + weights
 

@@ -27,6 +27,11 @@ rule summarize:
             caption="../report/r_histograms.rst",
             category="Encoding performance",
         ),
+        p_histograms=report(
+            f"{RESULTS}/plots/p_histograms.png",
+            caption="../report/p_histograms.rst",
+            category="Significance",
+        ),
         best_layers=report(
             f"{RESULTS}/plots/best_layer.png",
             caption="../report/best_layer.rst",

@@ -6,7 +6,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from speech_encoding.report.plots import plot_best_layers, plot_median_r_by_layer, plot_r_histograms
+from speech_encoding.report.plots import (
+    plot_best_layers,
+    plot_median_r_by_layer,
+    plot_p_histograms,
+    plot_r_histograms,
+)
 from speech_encoding.report.summary import mark_best_layers, recovery_metrics, summary_table
 from speech_encoding.run.atomic_io import save_parquet, save_text
 from speech_encoding.run.job_logging import log_to_file
@@ -27,5 +32,7 @@ save_parquet(snakemake.output.table, table)
 save_text(snakemake.output.csv, table.to_csv(index=False))
 plot_median_r_by_layer(table, snakemake.output.by_layer)
 plot_r_histograms(fits, [v["r"].to_numpy() for v in voxel_tables], snakemake.output.histograms,
+                  driven_masks)
+plot_p_histograms(fits, [v["p"].to_numpy() for v in voxel_tables], snakemake.output.p_histograms,
                   driven_masks)
 plot_best_layers(table, snakemake.output.best_layers)

@@ -14,18 +14,11 @@ from ..design_matrix.downsample import rect_downsample
 from ..design_matrix.preprocess import zscore_columns
 from ..run.atomic_io import atomic_path, save_json, save_npy
 from .planning import demo_stories
+from .simulated_responses import ar1
 from .speech_audio import band_envelopes, speech_like_audio
 
 BAND_EDGES = [80.0, 500.0, 1500.0, 4000.0, 8000.0]
 RESPONSE_DELAYS = [1, 2, 3, 4]
-
-
-def _ar1_noise(n_rows: int, n_columns: int, rho: float, rng: np.random.Generator) -> np.ndarray:
-    """Temporally smoothed noise with unit variance: x[t] = rho x[t-1] + sqrt(1 - rho^2) e[t]."""
-    noise = rng.standard_normal((n_rows, n_columns))
-    for t in range(1, n_rows):
-        noise[t] = rho * noise[t - 1] + np.sqrt(1 - rho ** 2) * noise[t]
-    return noise
 
 
 def story_envelopes(audio: np.ndarray, rate: int, story: Story) -> np.ndarray:
@@ -76,7 +69,7 @@ def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping,
     responses = {}
     for name, env in envelopes.items():
         drive = zscore_columns(stack_delays(env, RESPONSE_DELAYS) @ weights)
-        data = demo["noise_level"] * _ar1_noise(len(env), n_voxels, demo["noise_smoothness"], rng)
+        data = demo["noise_level"] * ar1(len(env), n_voxels, demo["noise_smoothness"], rng)
         data[:, driven] += drive
         responses[name] = data.astype(np.float32)
     return responses, driven

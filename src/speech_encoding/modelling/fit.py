@@ -17,7 +17,7 @@ from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
 from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
 from .scores import score_summary
-from .significance import PValues, combine_folds, pvalue_function
+from .significance import PValues, combination_rule, combine_folds, held_out_units, pvalue_function
 from .significance import significance as fdr_significance
 from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches
 
@@ -117,7 +117,8 @@ def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBat
         n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64).
     """
     test_groups = np.zeros(len(x_test)) if test_groups is None else test_groups
-    pvalues = pvalue_function(significance, test_groups, significance.seed)
+    units = held_out_units(np.arange(len(x_test)), test_groups)
+    pvalues = pvalue_function(significance, units, significance.seed)
     r, p, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, pvalues,
                                        null_draws(significance), groups, **compute)
     q, significant = fdr_significance(p, settings.alpha_fdr)
@@ -196,7 +197,8 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
     for fold, (train, test) in enumerate(outer):
         log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),
                  len(train), len(test))
-        pvalues = pvalue_function(significance, groups[test], [significance.seed, fold])
+        pvalues = pvalue_function(significance, held_out_units(test, groups[test]),
+                                  [significance.seed, fold])
         r, p, voxel_alphas = fit_and_score(
             x[train], x[test], row_split(responses, train, test), n_voxels, settings, pvalues,
             null_draws(significance), groups[train], working_bytes,
@@ -205,7 +207,8 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
         p_folds.append(p)
         significant_folds.append(fdr_significance(p, settings.alpha_fdr)[1])
         alpha_folds.append(voxel_alphas)
-    combined = combine_folds(np.array(p_folds), np.array(significant_folds), settings.alpha_fdr)
+    combined = combine_folds(np.array(p_folds), np.array(significant_folds), settings.alpha_fdr,
+                             combination_rule(significance))
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": np.mean(r_folds, axis=0),
                          "p": combined["p"], "q": combined["q"],
                          "significant": combined["significant"],
@@ -298,4 +301,5 @@ def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.n
     voxels, counts = mode.fit(features, responses, splits, trimming, settings, subject,
                               working_bytes, weights_out, significance)
     recorded = {f"significance_{key}": value for key, value in asdict(significance).items()}
+    recorded["significance_combine"] = combination_rule(significance)
     return voxels, {**score_summary(voxels), **counts, "mode": settings.mode, **recorded}

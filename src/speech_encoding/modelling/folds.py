@@ -290,5 +290,5 @@ def inner_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
 
 def outer_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
     """Nested CV's outer folds over all `n_rows` rows, from the `ridge` settings."""
-    return cv_splits(n_rows, ridge.n_outer_folds, ridge.folding_type, ridge.chunk_length, ridge.seed,
+    return cv_splits(n_rows, ridge.n_outer_folds, ridge.outer_folding_type, ridge.chunk_length, ridge.seed,
                      groups, "ridge.n_outer_folds", ridge.trim_size, ridge.fold_gap, "ridge.fold_gap")

@@ -3,10 +3,12 @@
 Two methods (`significance.method`):
 - `ttest`: the tutorial's t-test of Pearson r on n - 2 degrees of freedom, which assumes
   independent rows (invalid for autocorrelated BOLD: see README "Significance").
-- `permutation`: a circular-shift null. Each draw shifts every test story's held-out responses
-  circularly (within the story, by at least `block_length` rows from the true alignment) against
-  the fixed predictions, which keeps the autocorrelation of both series, and recomputes r over all
-  held-out rows. p = (1 + #{null r >= r}) / (1 + n_permutations), with |r| for `two-sided`.
+- `permutation`: each draw rearranges the held-out responses against the fixed predictions
+  within units (runs of consecutive held-out rows of one story), keeping the autocorrelation of
+  both series, and recomputes r over all held-out rows; `significance.null` says how: `shift`
+  rolls each unit circularly by a uniform random shift, `block` permutes its whole blocks of
+  `block_length` rows. p = (1 + #{null r >= r}) / (1 + n_permutations), with |r| for
+  `two-sided`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..registry import Registry
-from .stats import combine_pvalues_fisher, correlation_pvalue, fdr_bh
+from .stats import combine_pvalues_cauchy, combine_pvalues_fisher, correlation_pvalue, fdr_bh
 
 # (predictions (n_rows, n_voxels), responses (n_rows, n_voxels), r (n_voxels,)) -> p (n_voxels,)
 PValues = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -44,27 +46,39 @@ def ttest_pvalues(r: np.ndarray, n_rows: int, alternative: str) -> np.ndarray:
     return np.where(np.asarray(r) > 0, two_sided / 2.0, 1.0 - two_sided / 2.0)
 
 
-def story_units(groups: Sequence) -> list[np.ndarray]:
-    """Row indices of each story (label) among the held-out rows, in order of first appearance."""
+def held_out_units(rows: np.ndarray, groups: Sequence) -> list[np.ndarray]:
+    """Positions, among the held-out rows, of each run of consecutive rows of one story.
+
+    Parameters
+    ----------
+    rows : np.ndarray
+        (n,) sorted row indices of the held-out rows (in the fit's row numbering).
+    groups : sequence
+        (n,) story label of each held-out row.
+
+    Returns
+    -------
+    list of np.ndarray
+        Int arrays of positions 0..n-1 that partition them: a unit ends where the story changes
+        or the next held-out row is not the next row (a fold's chunks are separate units).
+    """
     labels = np.asarray(groups)
-    _, first = np.unique(labels, return_index=True)
-    return [np.flatnonzero(labels == labels[i]) for i in np.sort(first)]
+    rows = np.asarray(rows)
+    breaks = np.flatnonzero((np.diff(rows) != 1) | (labels[1:] != labels[:-1])) + 1
+    return np.split(np.arange(len(rows)), breaks)
 
 
-def draw_shifts(unit_sizes: Sequence[int], n_permutations: int, block_length: int,
+def draw_shifts(unit_sizes: Sequence[int], n_permutations: int,
                 seed: int | Sequence[int]) -> np.ndarray:
-    """Circular shifts (n_permutations, n_units), each in [block_length, size - block_length].
+    """Circular shifts (n_permutations, n_units), each uniform over all of its unit's shifts.
 
-    A unit too short for that range (size <= 2 * block_length) takes any shift in [1, size - 1]
-    (none when size is 1); planning refuses a `block_length` that leaves a test story so.
+    Every shift of a unit, 0 included, is equally likely: the draws are uniform over the group of
+    circular shifts, which is what makes (1 + #{null >= r}) / (1 + n_permutations) a valid p when
+    the noise is stationary. (Leaving out shifts near the alignment makes the null's draws
+    resemble each other more than the observed r, and the test anti-conservative.)
     """
     rng = np.random.default_rng(seed)
-    shifts = np.zeros((n_permutations, len(unit_sizes)), dtype=np.int64)
-    for u, size in enumerate(unit_sizes):
-        low, high = (block_length, size - block_length) if size > 2 * block_length else (1, size - 1)
-        if high >= low:
-            shifts[:, u] = rng.integers(low, high + 1, size=n_permutations)
-    return shifts
+    return np.stack([rng.integers(0, size, size=n_permutations) for size in unit_sizes], axis=1)
 
 
 def circular_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.ndarray:
@@ -85,15 +99,38 @@ def circular_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.
     return np.fft.irfft(spectrum, n=n, axis=0)
 
 
+def centred(predictions: np.ndarray, actual: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-centred predictions and responses, and the product of their norms (r's denominator)."""
+    centred_p = predictions - predictions.mean(axis=0)
+    centred_a = actual - actual.mean(axis=0)
+    return centred_p, centred_a, np.sqrt((centred_p ** 2).sum(axis=0) * (centred_a ** 2).sum(axis=0))
+
+
+def exceedance_pvalues(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
+                       alternative: str) -> np.ndarray:
+    """(1 + #{null r >= r}) / (1 + n_draws) per voxel, on |r| for `two-sided`; 1 where constant.
+
+    A rearrangement of rows within units keeps each column's mean and norm, so a draw's null r is
+    its cross-product over the observed r's denominator `norm`.
+    """
+    null = null_products * np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+    observed = np.asarray(r)
+    if alternative == "two-sided":
+        null, observed = np.abs(null), np.abs(observed)
+    # the null and r are the same ratio up to rounding: a null equal to r counts, within a margin
+    exceed = np.sum(null >= observed - 1e-12, axis=0)
+    p = (1.0 + exceed) / (1.0 + len(null_products))
+    return np.where(norm > 0, p, 1.0)
+
+
 def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarray,
                        units: Sequence[np.ndarray], shifts: np.ndarray,
                        alternative: str) -> np.ndarray:
     """Circular-shift permutation p-values, vectorised over voxels.
 
-    Draw b rolls each story's held-out responses by `shifts[b, story]` (as `np.roll` of that
-    story's rows) against the fixed predictions. A roll within a story keeps each column's mean and
-    norm, so the null r is a sum over stories of circular cross-products (every shift of a story at
-    once by FFT) over the observed r's norm.
+    Draw b rolls each unit's held-out responses by `shifts[b, unit]` (as `np.roll` of that
+    unit's rows) against the fixed predictions; every shift of a unit is computed at once by FFT.
 
     Parameters
     ----------
@@ -102,7 +139,7 @@ def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarra
     r : np.ndarray
         (n_voxels,) observed r.
     units : sequence of np.ndarray
-        Row indices of each story among the n_rows (they partition the rows).
+        Positions of each unit among the n_rows (they partition the rows).
     shifts : np.ndarray
         (n_permutations, n_units) from `draw_shifts`.
     alternative : str
@@ -111,39 +148,93 @@ def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarra
     Returns
     -------
     np.ndarray
-        (n_voxels,) (1 + #{null >= observed}) / (1 + n_permutations), on |r| for `two-sided`;
-        1 where a column is constant.
+        (n_voxels,) p-values, as `exceedance_pvalues`.
     """
-    centred_p = predictions - predictions.mean(axis=0)
-    centred_a = actual - actual.mean(axis=0)
-    norm = np.sqrt((centred_p ** 2).sum(axis=0) * (centred_a ** 2).sum(axis=0))
+    centred_p, centred_a, norm = centred(predictions, actual)
     null = np.zeros((len(shifts), len(r)))
     for unit, unit_shifts in zip(units, shifts.T, strict=True):
         products = circular_cross_products(centred_p[unit], centred_a[unit])
         null += products[(-unit_shifts) % len(unit)]
-    null *= np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
-    observed = np.abs(r) if alternative == "two-sided" else np.asarray(r)
-    if alternative == "two-sided":
-        null = np.abs(null)
-    # the null and r are the same ratio up to rounding: a null equal to r counts, within a margin
-    exceed = np.sum(null >= observed - 1e-12, axis=0)
-    p = (1.0 + exceed) / (1.0 + len(shifts))
-    return np.where(norm > 0, p, 1.0)
+    return exceedance_pvalues(null, norm, r, alternative)
 
 
-def ttest_function(settings, test_groups: Sequence, seed) -> PValues:
+def draw_block_orders(unit_sizes: Sequence[int], block_length: int, n_permutations: int,
+                      seed: int | Sequence[int]) -> list[np.ndarray]:
+    """Per unit, (n_permutations, n_blocks) uniform random orders of its whole blocks."""
+    rng = np.random.default_rng(seed)
+    return [rng.permuted(np.tile(np.arange(size // block_length), (n_permutations, 1)), axis=1)
+            for size in unit_sizes]
+
+
+def block_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarray,
+                       units: Sequence[np.ndarray], orders: Sequence[np.ndarray],
+                       block_length: int, alternative: str) -> np.ndarray:
+    """Block-permutation p-values, vectorised over voxels.
+
+    Each unit is cut into whole blocks of `block_length` rows from its start (the rows after the
+    last whole block stay in place); draw b puts the responses' block `orders[u][b, i]` against
+    the predictions' block i. Block cross-products C[i, j] are computed once per unit, so a draw
+    costs one sum over blocks.
+
+    Parameters
+    ----------
+    predictions, actual, r, units, alternative
+        As in `shift_null_pvalues`.
+    orders : sequence of np.ndarray
+        Per unit, (n_permutations, n_blocks) from `draw_block_orders`.
+    block_length : int
+
+    Returns
+    -------
+    np.ndarray
+        (n_voxels,) p-values, as `exceedance_pvalues`.
+    """
+    centred_p, centred_a, norm = centred(predictions, actual)
+    null = np.zeros((len(orders[0]) if orders else 0, len(r)))
+    for unit, order in zip(units, orders, strict=True):
+        n_blocks = order.shape[1]
+        whole = unit[:n_blocks * block_length]
+        rest = unit[n_blocks * block_length:]
+        null += np.sum(centred_p[rest] * centred_a[rest], axis=0)
+        blocks_p = centred_p[whole].reshape(n_blocks, block_length, -1)
+        blocks_a = centred_a[whole].reshape(n_blocks, block_length, -1)
+        cross = np.einsum("itv,jtv->ijv", blocks_p, blocks_a)
+        for i in range(n_blocks):
+            null += cross[i, order[:, i]]
+    return exceedance_pvalues(null, norm, r, alternative)
+
+
+def ttest_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
     """p from r and the number of held-out rows alone."""
-    n_rows = len(test_groups)
+    n_rows = sum(len(unit) for unit in units)
     return lambda predictions, actual, r: ttest_pvalues(r, n_rows, settings.alternative)
 
 
-def permutation_function(settings, test_groups: Sequence, seed) -> PValues:
-    """Circular shifts within each story of the held-out rows, drawn once from `seed`."""
-    units = story_units(test_groups)
-    shifts = draw_shifts([len(u) for u in units], settings.n_permutations, settings.block_length,
-                         seed)
+def block_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
+    """Block permutations within each unit of the held-out rows, drawn once from `seed`."""
+    orders = draw_block_orders([len(unit) for unit in units], settings.block_length,
+                               settings.n_permutations, seed)
+    return lambda predictions, actual, r: block_null_pvalues(
+        predictions, actual, r, units, orders, settings.block_length, settings.alternative)
+
+
+def shift_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
+    """Circular shifts within each unit of the held-out rows, drawn once from `seed`."""
+    shifts = draw_shifts([len(unit) for unit in units], settings.n_permutations, seed)
     return lambda predictions, actual, r: shift_null_pvalues(predictions, actual, r, units, shifts,
                                                              settings.alternative)
+
+
+# The permutation method's nulls (`significance.null`), with the arguments of `pvalue_function`.
+NULLS: Registry[Callable[..., PValues]] = Registry("permutation null", "significance.null", [
+    ("block", block_function),
+    ("shift", shift_function),
+])
+
+
+def permutation_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
+    """The `significance.null` of the held-out rows' units."""
+    return NULLS.lookup(settings.null)(settings, units, seed)
 
 
 # Each maps (significance settings, held-out rows' story labels, seed) to a PValues function.
@@ -154,24 +245,25 @@ METHODS: Registry[Callable[..., PValues]] = Registry("significance method", "sig
 ALTERNATIVES = ("greater", "two-sided")
 
 
-def pvalue_function(settings, test_groups: Sequence, seed: int | Sequence[int]) -> PValues:
-    """The p-value function of held-out rows whose story labels are `test_groups`.
+def pvalue_function(settings, units: Sequence[np.ndarray], seed: int | Sequence[int]) -> PValues:
+    """The p-value function of held-out rows made of `units`.
 
     Parameters
     ----------
     settings
-        The significance settings (method, alternative, n_permutations, block_length).
-    test_groups : sequence
-        (n_rows,) story label of each held-out row; shifts stay within a story.
+        The significance settings (method, alternative, n_permutations, ...).
+    units : sequence of np.ndarray
+        Positions of each run of consecutive rows of one story among the held-out rows
+        (`held_out_units`); a null moves rows only within a unit.
     seed
-        Seed of the shifts (drawn once, so every voxel batch gets the same draws).
+        Seed of the null's draws (drawn once, so every voxel batch gets the same draws).
 
     Returns
     -------
     PValues
         (predictions, responses, r) of a voxel batch -> its (n_voxels,) p-values.
     """
-    return METHODS.lookup(settings.method)(settings, test_groups, seed)
+    return METHODS.lookup(settings.method)(settings, units, seed)
 
 
 def significance(p: np.ndarray, alpha_fdr: float) -> tuple[np.ndarray, np.ndarray]:
@@ -194,8 +286,24 @@ def significance(p: np.ndarray, alpha_fdr: float) -> tuple[np.ndarray, np.ndarra
     return q, q <= alpha_fdr
 
 
-def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray,
-                  alpha_fdr: float) -> dict[str, np.ndarray]:
+# How nested CV combines its outer folds' p-values into one per voxel.
+COMBINATIONS: Registry[Callable[[np.ndarray], np.ndarray]] = Registry(
+    "fold combination", "significance.combine", [
+        ("cauchy", combine_pvalues_cauchy),
+        ("fisher", combine_pvalues_fisher),
+    ])
+
+
+def combination_rule(settings) -> str:
+    """`significance.combine`, or its default: `fisher` (the tutorial's) for the t-test, `cauchy`
+    otherwise."""
+    if settings.combine is not None:
+        return settings.combine
+    return "fisher" if settings.method == "ttest" else "cauchy"
+
+
+def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray, alpha_fdr: float,
+                  rule: str = "fisher") -> dict[str, np.ndarray]:
     """Nested CV: one call per voxel from its outer folds' p-values and calls.
 
     Parameters
@@ -203,14 +311,18 @@ def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray,
     p_folds, significant_folds : np.ndarray
         (n_folds, n_voxels) p-values and within-fold FDR calls.
     alpha_fdr : float
+    rule : str
+        A name in `COMBINATIONS`: `cauchy` stays valid when the folds' p-values are dependent (they
+        are: each fold's model trains on the other folds' held-out rows); `fisher` assumes
+        independent folds (the tutorial's).
 
     Returns
     -------
     dict of np.ndarray, each (n_voxels,)
-        p (Fisher's method over folds), q (BH), significant (q <= alpha_fdr),
+        p (combined over folds), q (BH), significant (q <= alpha_fdr),
         n_significant_folds, and majority_significant (significant in more than half the folds).
     """
-    p = combine_pvalues_fisher(p_folds)
+    p = COMBINATIONS.lookup(rule)(p_folds)
     q, significant = significance(p, alpha_fdr)
     n_significant_folds = np.sum(significant_folds, axis=0)
     return {"p": p, "q": q, "significant": significant,

@@ -12,6 +12,8 @@ __all__ = [
     "recovery_metrics",
     "plot_median_r_by_layer",
     "plot_r_histograms",
+    "plot_p_histograms",
+    "plot_voxel_histograms",
     "plot_best_layers",
 ]
 
@@ -21,5 +23,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "recovery_metrics": "summary",
     "plot_median_r_by_layer": "plots",
     "plot_r_histograms": "plots",
+    "plot_p_histograms": "plots",
+    "plot_voxel_histograms": "plots",
     "plot_best_layers": "plots",
 })

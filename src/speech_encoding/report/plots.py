@@ -1,4 +1,4 @@
-"""Figures of a run: median r across layers, and the distribution of voxel r per fit."""
+"""Figures of a run: median r across layers, and the distributions of voxel r and p per fit."""
 
 from __future__ import annotations
 
@@ -37,41 +37,67 @@ def plot_median_r_by_layer(table: pd.DataFrame, path: str | Path) -> None:
     _save(figure, path)
 
 
-def plot_r_histograms(fits: Sequence[Sequence], voxel_r: Sequence[np.ndarray], path: str | Path,
-                      driven: Sequence[np.ndarray | None] | None = None) -> None:
-    """Histogram of voxel r for each fit; driven voxels (demo truth) drawn separately when known.
+def plot_voxel_histograms(fits: Sequence[Sequence], values: Sequence[np.ndarray], path: str | Path,
+                          bins: np.ndarray, xlabel: str,
+                          driven: Sequence[np.ndarray | None] | None = None,
+                          uniform_line: bool = False) -> None:
+    """One histogram panel per fit of a per-voxel quantity; driven voxels (demo truth) apart.
 
     Parameters
     ----------
     fits : sequence of (subject, feature_set, layer)
         One per panel.
-    voxel_r : sequence of np.ndarray
-        Per fit, its (n_voxels,) test r.
+    values : sequence of np.ndarray
+        Per fit, its (n_voxels,) values.
     path : str or Path
         The PNG to write.
+    bins : np.ndarray
+        Bin edges, shared by every panel.
+    xlabel : str
     driven : sequence of np.ndarray or None, optional
         Per fit, an (n_voxels,) bool mask of its driven voxels, or None where unknown.
+    uniform_line : bool
+        Draw the count per bin that values uniform over the bins' range would give (of the voxels
+        not known to be driven).
     """
     n = len(fits)
     columns = min(n, 4)
     rows = int(np.ceil(n / columns))
     figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), squeeze=False)
-    bins = np.linspace(-1, 1, 41)
-    for index, ((subject, feature_set, layer), r) in enumerate(zip(fits, voxel_r)):
+    for index, ((subject, feature_set, layer), value) in enumerate(zip(fits, values)):
         ax = axes.flat[index]
         mask = driven[index] if driven is not None else None
         if mask is None:
-            ax.hist(r, bins=bins, color="tab:blue")
+            ax.hist(value, bins=bins, color="tab:blue")
         else:
-            ax.hist(r[~mask], bins=bins, alpha=0.6, label="other", color="tab:grey")
-            ax.hist(r[mask], bins=bins, alpha=0.8, label="driven", color="tab:red")
+            ax.hist(value[~mask], bins=bins, alpha=0.6, label="other", color="tab:grey")
+            ax.hist(value[mask], bins=bins, alpha=0.8, label="driven", color="tab:red")
+        if uniform_line:
+            others = len(value) if mask is None else int(np.sum(~mask))
+            ax.axhline(others / (len(bins) - 1), color="black", linestyle="--", linewidth=0.8,
+                       label="uniform")
+        if mask is not None or uniform_line:
             ax.legend(fontsize="x-small")
         ax.set_title(f"{subject} / {feature_set} / layer {layer}", fontsize="small")
-        ax.set_xlabel("r (test)", fontsize="small")
+        ax.set_xlabel(xlabel, fontsize="small")
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     figure.tight_layout()
     _save(figure, path)
+
+
+def plot_r_histograms(fits: Sequence[Sequence], voxel_r: Sequence[np.ndarray], path: str | Path,
+                      driven: Sequence[np.ndarray | None] | None = None) -> None:
+    """Histogram of voxel test r per fit (arguments as `plot_voxel_histograms`)."""
+    plot_voxel_histograms(fits, voxel_r, path, np.linspace(-1, 1, 41), "r (test)", driven)
+
+
+def plot_p_histograms(fits: Sequence[Sequence], voxel_p: Sequence[np.ndarray], path: str | Path,
+                      driven: Sequence[np.ndarray | None] | None = None) -> None:
+    """Histogram of voxel p-values per fit, with the flat line that voxels without signal should
+    follow under a calibrated test (arguments as `plot_voxel_histograms`)."""
+    plot_voxel_histograms(fits, voxel_p, path, np.linspace(0, 1, 21), "p", driven,
+                          uniform_line=True)
 
 
 def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:

@@ -81,6 +81,7 @@ class RidgeSettings:
     seed: int
     mode: str
     n_outer_folds: int
+    outer_folding_type: str
     fold_gap: int
     inner_fold_gap: int
     trim_size: int
@@ -103,9 +104,11 @@ class SignificanceSettings:
 
     method: str
     alternative: str
+    null: str
     n_permutations: int
     block_length: int
     seed: int
+    combine: str | None
 
     @classmethod
     def from_config(cls, significance: Mapping) -> "SignificanceSettings":
@@ -114,14 +117,15 @@ class SignificanceSettings:
 
 
 # The tutorial's test: what the library's fit functions use when given no significance settings.
-TUTORIAL_SIGNIFICANCE = SignificanceSettings(method="ttest", alternative="two-sided",
-                                             n_permutations=1, block_length=1, seed=0)
+TUTORIAL_SIGNIFICANCE = SignificanceSettings(method="ttest", alternative="two-sided", null="shift",
+                                             n_permutations=1, block_length=1, seed=0,
+                                             combine="fisher")
 
 
 def check_significance(significance: Mapping, test_story_rows: Sequence[int]) -> None:
-    """A permutation null's block_length may not exceed any scored story's rows (a story of at most
-    2 x block_length rows takes any nonzero shift: see modelling.significance.draw_shifts)."""
-    if significance["method"] != "permutation" or not test_story_rows:
+    """A block null's block_length may not exceed any scored story's rows."""
+    if (significance["method"] != "permutation" or significance["null"] != "block"
+            or not test_story_rows):
         return
     shortest = min(test_story_rows)
     if shortest < significance["block_length"]:
