@@ -130,3 +130,20 @@ def test_constant_and_zero_voxels_get_r0_p1_in_both_modes():
         np.testing.assert_array_equal(voxels["r"][:2], [0.0, 0.0])
         np.testing.assert_array_equal(voxels["p"][:2], [1.0, 1.0])
         assert not voxels["significant"][:2].any()
+        # flagged, and outside the FDR family: the others' q is BH over the others alone
+        np.testing.assert_array_equal(voxels["constant"], [True, True] + [False] * (y.shape[1] - 2))
+        np.testing.assert_array_equal(voxels["q"][:2], [1.0, 1.0])
+        others = voxels["p"].to_numpy()[2:]
+        np.testing.assert_allclose(voxels["q"][2:], sps.false_discovery_control(others, method="bh"),
+                                   rtol=1e-12)
+
+
+def test_a_voxel_constant_in_the_test_rows_only_is_flagged_and_warned_about(caplog):
+    x, y = data(seed=9)
+    y[90:, 3] = 0.0  # varies in training, constant in the test rows
+    settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=8)
+    with caplog.at_level("WARNING"):
+        voxels = fit_train_test(x[:90], y[:90], x[90:], y[90:], settings)
+    np.testing.assert_array_equal(np.flatnonzero(voxels["constant"]), [3])
+    assert [r.getMessage()[:14] for r in caplog.records if r.levelname == "WARNING"] == [
+        "1 of 7 voxels "]

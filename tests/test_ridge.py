@@ -211,7 +211,7 @@ def test_fit_train_test_matches_reference(shape, folding_type, normalpha, use_co
     p = np.array([sps.pearsonr(pred[:, v], y_test[:, v])[1] for v in range(y_test.shape[1])])
     q = sps.false_discovery_control(p, method="bh")
 
-    assert list(result.columns) == ["voxel", "r", "p", "q", "significant", "alpha"]
+    assert list(result.columns) == ["voxel", "r", "p", "q", "significant", "alpha", "constant"]
     np.testing.assert_array_equal(result["voxel"], np.arange(6))
     np.testing.assert_allclose(result["r"], r, atol=SCORE_TOLERANCE, rtol=0)
     np.testing.assert_allclose(result["p"], p, rtol=1e-3)

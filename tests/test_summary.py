@@ -44,6 +44,23 @@ def test_score_summary(voxels):
     assert score_summary(voxels.assign(significant=False))["mean_significant_score"] == 0.0
 
 
+def test_constant_voxels_are_counted_and_left_out_of_every_statistic(voxels):
+    # voxels 2 and 5 constant: the statistics are those of voxels 0, 1, 3, 4 only
+    flagged = voxels.assign(constant=[False, False, True, False, False, True])
+    summary = score_summary(flagged)
+    kept = [0.6, 0.5, 0.05, 0.4]
+    assert summary["n_voxels"] == 6 and summary["n_constant_voxels"] == 2
+    assert summary["median_score"] == pytest.approx(np.median(kept))
+    assert summary["mean_score"] == pytest.approx(np.mean(kept))
+    assert summary["std_score"] == pytest.approx(np.std(kept))
+    assert summary["min_score"] == pytest.approx(0.05)
+    assert summary["percent_significant"] == pytest.approx(75.0)
+    assert summary["median_alpha"] == pytest.approx(np.median([1.0, 10.0, 100.0, 1.0]))
+    assert score_summary(voxels)["n_constant_voxels"] == 0
+    everything = score_summary(voxels.assign(constant=True))
+    assert everything["median_score"] == 0.0 and everything["percent_significant"] == 0.0
+
+
 def test_summary_table_rows_follow_the_fits():
     fits = [["s1", "fs", 0], ["s1", "fs", 1]]
     table = summary_table(fits, [{"median_score": 0.1}, {"median_score": 0.2}],

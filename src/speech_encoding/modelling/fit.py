@@ -19,7 +19,7 @@ from .response_batches import ColumnSource, array_columns, paired, row_split, st
 from .scores import score_summary
 from .significance import PValues, combination_rule, combine_folds, held_out_units, pvalue_function
 from .significance import significance as fdr_significance
-from .voxelwise_ridge import TargetBatches, VoxelwiseRidge, fit_voxel_batches
+from .voxelwise_ridge import TargetBatches, VoxelScores, VoxelwiseRidge, fit_voxel_batches
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches, n_voxels: int,
                   settings: RidgeSettings, pvalues: PValues, n_null: int,
                   groups: Sequence | None = None, working_bytes: int | None = None,
-                  weights_out: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  weights_out: np.ndarray | None = None) -> VoxelScores:
     """Per-voxel alphas by inner CV on the training rows, refit on all of them; test r, p, alphas.
 
     Applies the optional training-set standardisation; responses arrive in voxel batches of
@@ -62,12 +61,9 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
 
     Returns
     -------
-    r : np.ndarray
-        (n_voxels,) float64 Pearson r of each voxel's test prediction (0 for a constant voxel).
-    p : np.ndarray
-        (n_voxels,) float64 p-value of each voxel's r.
-    alphas : np.ndarray
-        (n_voxels,) float64 alpha chosen for each voxel (before normalpha scaling).
+    VoxelScores
+        Per voxel: r (0 for a constant voxel), p, the chosen alpha (before normalpha scaling), and
+        whether its training or test responses are constant.
     """
     if settings.normalize_features:
         x_train, x_test = standardize_with(x_train, x_test)
@@ -86,6 +82,15 @@ def fit_and_score(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatche
              len(settings.alphas), len(splits), device)
     return fit_voxel_batches(model, targets, n_voxels, voxel_batch, settings.single_alpha,
                              pvalues, weights_out)
+
+
+def warn_constant(constant: np.ndarray) -> None:
+    """One warning per fit with the count of constant voxels (e.g. outside the brain mask)."""
+    if constant.any():
+        log.warning("%d of %d voxels have constant responses over the training or test rows (for "
+                    "example all zeros outside the brain mask): r = 0 and p = 1 mean nothing there, "
+                    "so they are flagged `constant` in voxels.parquet and left out of the FDR "
+                    "family and the summary's statistics", int(constant.sum()), len(constant))
 
 
 def null_draws(significance: SignificanceSettings) -> int:
@@ -114,16 +119,20 @@ def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBat
     Returns
     -------
     pd.DataFrame
-        n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64).
+        n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64),
+        constant (bool: the voxel's training or test responses are constant; outside the FDR
+        family and the summary's statistics).
     """
     test_groups = np.zeros(len(x_test)) if test_groups is None else test_groups
     units = held_out_units(np.arange(len(x_test)), test_groups)
     pvalues = pvalue_function(significance, units, significance.seed)
-    r, p, voxel_alphas = fit_and_score(x_train, x_test, targets, n_voxels, settings, pvalues,
-                                       null_draws(significance), groups, **compute)
-    q, significant = fdr_significance(p, settings.alpha_fdr)
-    return pd.DataFrame({"voxel": np.arange(n_voxels), "r": r, "p": p, "q": q,
-                         "significant": significant, "alpha": voxel_alphas})
+    scores = fit_and_score(x_train, x_test, targets, n_voxels, settings, pvalues,
+                           null_draws(significance), groups, **compute)
+    warn_constant(scores.constant)
+    q, significant = fdr_significance(scores.p, settings.alpha_fdr, ~scores.constant)
+    return pd.DataFrame({"voxel": np.arange(n_voxels), "r": scores.r, "p": scores.p, "q": q,
+                         "significant": significant, "alpha": scores.alphas,
+                         "constant": scores.constant})
 
 
 def fit_train_test(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
@@ -189,32 +198,37 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
     -------
     pd.DataFrame
         n_voxels rows: voxel (int), r, p, q (float64), significant (bool), alpha (float64, the mean
-        over folds), n_significant_folds (int), majority_significant (bool).
+        over folds), n_significant_folds (int), majority_significant (bool), constant (bool: the
+        voxel's responses are constant over some fold's training or test rows).
     """
     groups = np.asarray(groups)
     outer = outer_splits(len(x), groups, settings)
-    r_folds, p_folds, significant_folds, alpha_folds = [], [], [], []
+    r_folds, p_folds, significant_folds, alpha_folds, constant_folds = [], [], [], [], []
     for fold, (train, test) in enumerate(outer):
         log.info("outer fold %d/%d: %d training rows, %d test rows", fold + 1, len(outer),
                  len(train), len(test))
         pvalues = pvalue_function(significance, held_out_units(test, groups[test]),
                                   [significance.seed, fold])
-        r, p, voxel_alphas = fit_and_score(
+        scores = fit_and_score(
             x[train], x[test], row_split(responses, train, test), n_voxels, settings, pvalues,
             null_draws(significance), groups[train], working_bytes,
             None if weights_out is None else weights_out[fold])
-        r_folds.append(r)
-        p_folds.append(p)
-        significant_folds.append(fdr_significance(p, settings.alpha_fdr)[1])
-        alpha_folds.append(voxel_alphas)
+        r_folds.append(scores.r)
+        p_folds.append(scores.p)
+        significant_folds.append(fdr_significance(scores.p, settings.alpha_fdr, ~scores.constant)[1])
+        alpha_folds.append(scores.alphas)
+        constant_folds.append(scores.constant)
+    constant = np.any(constant_folds, axis=0)
+    warn_constant(constant)
     combined = combine_folds(np.array(p_folds), np.array(significant_folds), settings.alpha_fdr,
-                             combination_rule(significance))
+                             combination_rule(significance), ~constant)
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": np.mean(r_folds, axis=0),
                          "p": combined["p"], "q": combined["q"],
                          "significant": combined["significant"],
                          "alpha": np.mean(alpha_folds, axis=0),
                          "n_significant_folds": combined["n_significant_folds"],
-                         "majority_significant": combined["majority_significant"]})
+                         "majority_significant": combined["majority_significant"],
+                         "constant": constant})
 
 
 def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],

@@ -19,30 +19,40 @@ def subset_summary(r_subset: np.ndarray, name: str) -> dict:
     -------
     dict of str to float
     """
-    functions = {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}
-    return {f"{stat}_{name}_score": float(f(r_subset)) if r_subset.size else 0.0
-            for stat, f in functions.items()}
+    return {f"{stat}_{name}_score": value for stat, value in spread(r_subset).items()
+            if stat != "std"}
 
 
 def score_summary(voxels: pd.DataFrame) -> dict:
-    """The tutorial's summary metrics over a voxel table (and the majority mask in nested CV)."""
-    r = voxels["r"].to_numpy()
-    significant = voxels["significant"].to_numpy()
+    """The tutorial's summary metrics over a voxel table (and the majority mask in nested CV).
+
+    Voxels flagged `constant` are counted (`n_constant_voxels`) but left out of every statistic:
+    the scores, the percentages and the alpha median are over the other voxels (0.0 when none
+    is left). `n_voxels` counts every voxel.
+    """
+    constant = voxels["constant"].to_numpy() if "constant" in voxels else np.zeros(len(voxels), bool)
+    tested = voxels[~constant]
+    r = tested["r"].to_numpy()
+    significant = tested["significant"].to_numpy()
     summary = {
-        "median_score": float(np.median(r)),
-        "mean_score": float(np.mean(r)),
-        "std_score": float(np.std(r)),
-        "min_score": float(np.min(r)),
-        "max_score": float(np.max(r)),
-        "n_voxels": int(r.size),
+        **{f"{stat}_score": value for stat, value in spread(r).items()},
+        "n_voxels": len(voxels),
+        "n_constant_voxels": int(constant.sum()),
         "n_significant": int(significant.sum()),
-        "percent_significant": float(100.0 * significant.mean()),
+        "percent_significant": float(100.0 * significant.mean()) if r.size else 0.0,
         **subset_summary(r[significant], "significant"),
-        "median_alpha": float(np.median(voxels["alpha"])),
+        "median_alpha": float(np.median(tested["alpha"])) if r.size else 0.0,
     }
     if "majority_significant" in voxels:
-        majority = voxels["majority_significant"].to_numpy()
+        majority = tested["majority_significant"].to_numpy()
         summary.update({"n_majority_significant": int(majority.sum()),
-                        "percent_majority_significant": float(100.0 * majority.mean()),
+                        "percent_majority_significant":
+                            float(100.0 * majority.mean()) if r.size else 0.0,
                         **subset_summary(r[majority], "majority_significant")})
     return summary
+
+
+def spread(r: np.ndarray) -> dict:
+    """median, mean, std, min and max of r (0.0 each when empty)."""
+    functions = {"median": np.median, "mean": np.mean, "std": np.std, "min": np.min, "max": np.max}
+    return {stat: float(f(r)) if r.size else 0.0 for stat, f in functions.items()}

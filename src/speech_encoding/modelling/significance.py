@@ -266,14 +266,18 @@ def pvalue_function(settings, units: Sequence[np.ndarray], seed: int | Sequence[
     return METHODS.lookup(settings.method)(settings, units, seed)
 
 
-def significance(p: np.ndarray, alpha_fdr: float) -> tuple[np.ndarray, np.ndarray]:
-    """BH q-values of `p` and the call q <= alpha_fdr.
+def significance(p: np.ndarray, alpha_fdr: float,
+                 tested: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """BH q-values of `p` over the tested voxels, and the call q <= alpha_fdr.
 
     Parameters
     ----------
     p : np.ndarray
         (n_voxels,) p-values.
     alpha_fdr : float
+    tested : np.ndarray, optional
+        (n_voxels,) bool: the voxels in the FDR family (None: all). The others (constant voxels,
+        whose r means nothing) get q = 1 and are never significant.
 
     Returns
     -------
@@ -282,8 +286,12 @@ def significance(p: np.ndarray, alpha_fdr: float) -> tuple[np.ndarray, np.ndarra
     significant : np.ndarray
         (n_voxels,) bool.
     """
-    q = fdr_bh(p)
-    return q, q <= alpha_fdr
+    p = np.asarray(p, dtype=np.float64)
+    tested = np.ones(len(p), dtype=bool) if tested is None else np.asarray(tested, dtype=bool)
+    q = np.ones(len(p))
+    if tested.any():
+        q[tested] = fdr_bh(p[tested])
+    return q, tested & (q <= alpha_fdr)
 
 
 # How nested CV combines its outer folds' p-values into one per voxel.
@@ -303,7 +311,7 @@ def combination_rule(settings) -> str:
 
 
 def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray, alpha_fdr: float,
-                  rule: str = "fisher") -> dict[str, np.ndarray]:
+                  rule: str = "fisher", tested: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Nested CV: one call per voxel from its outer folds' p-values and calls.
 
     Parameters
@@ -315,6 +323,8 @@ def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray, alpha_fdr:
         A name in `COMBINATIONS`: `cauchy` stays valid when the folds' p-values are dependent (they
         are: each fold's model trains on the other folds' held-out rows); `fisher` assumes
         independent folds (the tutorial's).
+    tested : np.ndarray, optional
+        (n_voxels,) bool: the FDR family, as in `significance`.
 
     Returns
     -------
@@ -323,7 +333,7 @@ def combine_folds(p_folds: np.ndarray, significant_folds: np.ndarray, alpha_fdr:
         n_significant_folds, and majority_significant (significant in more than half the folds).
     """
     p = COMBINATIONS.lookup(rule)(p_folds)
-    q, significant = significance(p, alpha_fdr)
+    q, significant = significance(p, alpha_fdr, tested)
     n_significant_folds = np.sum(significant_folds, axis=0)
     return {"p": p, "q": q, "significant": significant,
             "n_significant_folds": n_significant_folds,

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -179,11 +180,26 @@ def voxel_slices(n_voxels: int, voxel_batch: int) -> list[slice]:
             for start in range(0, n_voxels, voxel_batch)]
 
 
+class VoxelScores(NamedTuple):
+    """Per voxel, (n_voxels,) arrays: test r, its p-value, the chosen alpha, and whether the
+    voxel's training or test responses are constant (its r is then 0 and p 1, meaning nothing)."""
+
+    r: np.ndarray
+    p: np.ndarray
+    alphas: np.ndarray
+    constant: np.ndarray
+
+
+def constant_columns(*blocks: np.ndarray) -> np.ndarray:
+    """(n_columns,) bool: the column is constant over the rows of any of the (n_rows, n_columns)
+    blocks."""
+    return np.any([np.ptp(np.asarray(block), axis=0) == 0 for block in blocks], axis=0)
+
+
 def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: int,
                       voxel_batch: int, single_alpha: bool, pvalues: PValues,
-                      weights_out: np.ndarray | None = None
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Search, choose and refit batch by batch; return test r, p and the chosen alpha per voxel.
+                      weights_out: np.ndarray | None = None) -> VoxelScores:
+    """Search, choose and refit batch by batch; return test r, p, alpha and constancy per voxel.
 
     Per-voxel alphas need one pass over the responses; `single_alpha` needs two (every voxel's
     scores before the choice). `weights_out`, when given, receives the (n_features, n_voxels)
@@ -206,12 +222,8 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
 
     Returns
     -------
-    r : np.ndarray
-        (n_voxels,) float64 Pearson r of each voxel's test prediction.
-    p : np.ndarray
-        (n_voxels,) float64 p-value of each voxel's r.
-    alphas : np.ndarray
-        (n_voxels,) float64 chosen alpha of each voxel.
+    VoxelScores
+        r and p (float64), alphas (float64, before normalpha scaling) and constant (bool).
     """
     batches = voxel_slices(n_voxels, voxel_batch)
     voxel_alphas = np.empty(n_voxels)
@@ -219,10 +231,11 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
         scores = np.concatenate([model.search(model.as_tensor(targets(voxels)[0]))
                                  for voxels in batches], axis=1)
         voxel_alphas[:] = choose_alphas(scores, model.alphas, single_alpha=True)
-    r, p = np.empty(n_voxels), np.empty(n_voxels)
+    r, p, constant = np.empty(n_voxels), np.empty(n_voxels), np.empty(n_voxels, dtype=bool)
     started = time.perf_counter()
     for index, voxels in enumerate(batches):
         y_train, y_test = targets(voxels)
+        constant[voxels] = constant_columns(y_train, y_test)
         y_train = model.as_tensor(y_train)
         if not single_alpha:
             voxel_alphas[voxels] = choose_alphas(model.search(y_train), model.alphas, False)
@@ -236,4 +249,4 @@ def fit_voxel_batches(model: VoxelwiseRidge, targets: TargetBatches, n_voxels: i
         log.info("voxel batch %d/%d (voxels %d-%d of %d): %.1f s, %.0f voxels/s", index + 1,
                  len(batches), voxels.start, voxels.stop - 1, n_voxels, elapsed,
                  voxels.stop / max(elapsed, 1e-9))
-    return r, p, voxel_alphas
+    return VoxelScores(r, p, voxel_alphas, constant)
