@@ -4,6 +4,8 @@ import os
 
 from snakemake.utils import min_version, validate
 
+from speech_encoding.run.config_errors import check_schema
+
 min_version("9.0")
 
 
@@ -14,6 +16,9 @@ if not workflow.overwrite_configfiles:
     configfile: "config.yaml"
 
 
+check_schema(
+    config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml")
+)
 validate(config, "workflow/schemas/config.schema.yaml")
 RESULTS = os.path.normpath(config["results_dir"])
 

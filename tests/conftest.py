@@ -34,9 +34,11 @@ def validated(config: dict) -> dict:
     """A copy of `config` validated as the Snakefile does it: schema defaults, then cross checks."""
     from snakemake.utils import validate
 
+    from speech_encoding.run.config_errors import check_schema
     from speech_encoding.run.settings import check_config
 
     config = copy.deepcopy(config)
+    check_schema(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
     validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     check_config(config)
     return config

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import TINY_DEMO, validated
+import yaml
+from conftest import REPO, TINY_DEMO, validated
 
 from speech_encoding.errors import InputError
 from speech_encoding.run.settings import RidgeSettings, resolve_alphas
@@ -160,3 +161,58 @@ def test_a_block_length_as_long_as_a_scored_story_is_refused():
     check_significance({"method": "permutation", "null": "block", "block_length": 40}, [300, 40])
     check_significance({"method": "permutation", "null": "shift", "block_length": 41}, [300, 40])
     check_significance({"method": "ttest", "null": "block", "block_length": 41}, [300, 40])
+
+
+# ---------- schema errors: one short line per error, naming the key ----------
+
+SCHEMA_KEYS = list(yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml")
+                                  .read_text())["properties"])
+
+
+def schema_error(config: dict) -> str:
+    from speech_encoding.run.config_errors import check_schema
+
+    with pytest.raises(InputError) as error:
+        check_schema(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
+    return str(error.value)
+
+
+def test_a_misspelt_key_gets_a_did_you_mean_and_no_schema_dump():
+    config = copy.deepcopy(TINY_DEMO)
+    config["fir_delay"] = config.pop("fir_delays", [1, 2])
+    message = schema_error(config)
+    assert message.splitlines()[1:] == ["  fir_delay: not a known key; did you mean 'fir_delays'?"]
+    assert "additionalProperties" not in message and "properties" not in message
+
+
+def test_every_schema_error_is_listed_at_once_with_its_key_path():
+    config = with_change(("ridge", "n_inner_folds"), "five")
+    config["feature_sets"][0]["pool"] = "max"
+    config["ridge"]["alpa"] = [1.0]
+    config["zz_unknown"] = 1
+    lines = schema_error(config).splitlines()[1:]
+    assert lines == ["  zz_unknown: not a known key (known here: " + ", ".join(SCHEMA_KEYS) + ")",
+                     "  feature_sets[0].pool: 'max' is not one of ['last', 'mean']",
+                     "  ridge.alpa: not a known key; did you mean 'alphas'?",
+                     "  ridge.n_inner_folds: 'five' is not of type 'integer'"]
+
+
+def test_more_than_ten_schema_errors_are_capped_with_a_count():
+    config = copy.deepcopy(TINY_DEMO)
+    config.update({f"extra_{i:02d}": i for i in range(13)})
+    lines = schema_error(config).splitlines()[1:]
+    assert len(lines) == 11 and lines[-1] == "  ... and 3 more"
+
+
+@pytest.mark.workflow
+def test_snakemake_reports_a_misspelt_key_in_a_few_lines(tmp_path):
+    from workflow_runner import snakemake
+
+    config = copy.deepcopy(TINY_DEMO)
+    config["fir_delay"] = [1, 2]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "fir_delay: not a known key; did you mean 'fir_delays'?" in output
+    assert len(output.splitlines()) < 15, output
