@@ -37,7 +37,7 @@ def test_unknown_subject_is_named(tmp_path, stories):
 
 def test_missing_response_file_is_named(tmp_path, stories):
     write_responses(tmp_path / "resp", "s1", {"a": (12, 5), "c": (12, 5)})
-    with pytest.raises(InputError, match=r"subject 's1': missing response file.*s1/b\.npy"):
+    with pytest.raises(InputError, match=r"(?s)subject 's1': 1 missing response file.*s1/b\.npy"):
         plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
 
 
@@ -61,6 +61,30 @@ def test_rows_must_align_after_trimming(tmp_path, stories):
         plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
     trimming = {"test_features_start": 3}
     assert plan_subjects("all", tmp_path / "resp", stories, trimming) == ["s1"]
+
+
+def test_every_mismatching_response_file_is_reported_at_once(tmp_path, stories):
+    # s1: two stories misaligned; s2: one file not 2-D and one misaligned
+    write_responses(tmp_path / "resp", "s1", {"a": (11, 5), "b": (12, 5), "c": (9, 5)})
+    write_responses(tmp_path / "resp", "s2", {"a": (12,), "b": (10, 5), "c": (12, 5)})
+    with pytest.raises(InputError) as error:
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+    lines = str(error.value).splitlines()
+    assert lines[0] == "3 problems with the response files:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "  subject 's1', train story 'a'", "  subject 's1', test story 'c'", "  subject 's2', story 'a'"]
+
+
+def test_a_long_list_of_problems_is_capped_with_a_count(tmp_path):
+    rows = [{"story": f"s{i:02d}", "audio": f"s{i:02d}.wav", "tr": 2, "n_trs": 12,
+             "split": "test" if i == 13 else "train"} for i in range(14)]
+    stories = read_manifest(write_stories_tsv(tmp_path, rows))
+    write_responses(tmp_path / "resp", "s1", {story.name: (10, 5) for story in stories})
+    with pytest.raises(InputError) as error:
+        plan_subjects("all", tmp_path / "resp", stories, NO_TRIM)
+    lines = str(error.value).splitlines()
+    assert lines[0] == "14 problems with the response files:" and len(lines) == 12
+    assert lines[-1] == "  ... and 4 more"
 
 
 def test_nan_and_inf_are_counted_and_located(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, listed, raise_collected
 
 
 def response_path(responses_dir: str | Path, subject: str, story: str) -> Path:
@@ -32,18 +32,21 @@ def response_shapes(responses_dir: str | Path, subject: str, stories: list[str])
     missing = [str(response_path(responses_dir, subject, s)) for s in stories
                if not response_path(responses_dir, subject, s).is_file()]
     if missing:
-        raise InputError(f"subject {subject!r}: missing response file(s): {', '.join(missing)}")
-    shapes = {}
+        raise InputError(listed(missing, f"subject {subject!r}: {len(missing)} missing response file(s):"))
+    shapes, problems = {}, []
     for story in stories:
         path = response_path(responses_dir, subject, story)
         try:
             shape = np.load(path, mmap_mode="r").shape
         except (ValueError, OSError) as error:
-            raise InputError(f"subject {subject!r}, story {story!r}: cannot read {path}: {error}") from None
+            problems.append(f"subject {subject!r}, story {story!r}: cannot read {path}: {error}")
+            continue
         if len(shape) != 2:
-            raise InputError(f"subject {subject!r}, story {story!r}: {path} must be 2-D "
-                             f"(TRs x voxels), got shape {shape}")
+            problems.append(f"subject {subject!r}, story {story!r}: {path} must be 2-D "
+                            f"(TRs x voxels), got shape {shape}")
+            continue
         shapes[story] = shape
+    raise_collected(problems, f"unusable response files of subject {subject!r}")
     voxel_counts = {shape[1] for shape in shapes.values()}
     if len(voxel_counts) > 1:
         listing = ", ".join(f"{story}: {shape[1]}" for story, shape in shapes.items())

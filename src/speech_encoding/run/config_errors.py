@@ -8,9 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError
-
-MAX_LISTED = 10
+from ..errors import InputError, listed
 
 
 def key_path(path) -> str:
@@ -49,14 +47,10 @@ def schema_error_lines(config: Mapping, schema: Mapping) -> list[str]:
 
 
 def check_schema(config: Mapping, schema_path: str | Path) -> None:
-    """Raise one short InputError listing the config's schema errors (at most MAX_LISTED, and how
-    many more), each naming its key; nothing when the config is valid."""
+    """Raise one short InputError listing the config's schema errors, each naming its key; nothing
+    when the config is valid."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     lines = schema_error_lines(config, schema)
-    if not lines:
-        return
-    listed = [f"  {line}" for line in lines[:MAX_LISTED]]
-    if len(lines) > MAX_LISTED:
-        listed.append(f"  ... and {len(lines) - MAX_LISTED} more")
-    raise InputError("the config does not match the schema (README, Configuration reference):\n"
-                     + "\n".join(listed))
+    if lines:
+        raise InputError(listed(lines, "the config does not match the schema "
+                                       "(README, Configuration reference):"))

@@ -10,7 +10,7 @@ from ..data.audio import check_audio_file
 from ..data.manifest import Story, read_manifest
 from ..data.responses import list_subjects, response_shapes
 from ..design_matrix.trimming import check_alignment, check_rows_for_delays, trim_slice, trimmed_length
-from ..errors import InputError
+from ..errors import InputError, raise_collected
 from ..features.model_config import inspect_model
 from ..modelling.modes import MODES
 from .settings import RidgeSettings, check_config, check_folds, check_significance
@@ -30,11 +30,20 @@ def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories:
         raise InputError(f"dataset.subjects: no responses for {', '.join(unknown)} in {responses_dir} "
                          f"(available: {', '.join(available)})")
     if known_subjects is None:
+        problems = []
         for subject in subjects:
-            shapes = response_shapes(responses_dir, subject, [s.name for s in stories])
+            try:
+                shapes = response_shapes(responses_dir, subject, [s.name for s in stories])
+            except InputError as error:
+                problems.append(str(error))
+                continue
             for story in stories:
-                check_alignment(subject, story.name, story.split, story.n_trs,
-                                shapes[story.name][0], trimming)
+                try:
+                    check_alignment(subject, story.name, story.split, story.n_trs,
+                                    shapes[story.name][0], trimming)
+                except InputError as error:
+                    problems.append(str(error))
+        raise_collected(problems, "problems with the response files")
     return subjects
 
 
