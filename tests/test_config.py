@@ -216,3 +216,9 @@ def test_snakemake_reports_a_misspelt_key_in_a_few_lines(tmp_path):
     output = result.stdout + result.stderr
     assert "fir_delay: not a known key; did you mean 'fir_delays'?" in output
     assert len(output.splitlines()) < 15, output
+
+
+@pytest.mark.parametrize("name", ["template.yaml", "nested_cv.yaml", "lebel.yaml"])
+def test_the_shipped_configs_validate(name):
+    config = validated(yaml.safe_load((REPO / "config" / name).read_text()))
+    assert config["significance"]["method"] == "permutation"
