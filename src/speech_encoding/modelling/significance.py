@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..registry import Registry
-from .stats import combine_pvalues_cauchy, combine_pvalues_fisher, correlation_pvalue, fdr_bh
+from .stats import centred_columns, combine_pvalues_cauchy, combine_pvalues_fisher, correlation_pvalue, fdr_bh
 
 # (predictions (n_rows, n_voxels), responses (n_rows, n_voxels), r (n_voxels,)) -> p (n_voxels,)
 PValues = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -99,14 +99,6 @@ def circular_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.
     return np.fft.irfft(spectrum, n=n, axis=0)
 
 
-def centred(predictions: np.ndarray, actual: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-centred predictions and responses, and the product of their norms (r's denominator)."""
-    centred_p = predictions - predictions.mean(axis=0)
-    centred_a = actual - actual.mean(axis=0)
-    return centred_p, centred_a, np.sqrt((centred_p ** 2).sum(axis=0) * (centred_a ** 2).sum(axis=0))
-
-
 def exceedance_pvalues(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
                        alternative: str) -> np.ndarray:
     """(1 + #{null r >= r}) / (1 + n_draws) per voxel, on |r| for `two-sided`; 1 where constant.
@@ -150,7 +142,7 @@ def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarra
     np.ndarray
         (n_voxels,) p-values, as `exceedance_pvalues`.
     """
-    centred_p, centred_a, norm = centred(predictions, actual)
+    centred_p, centred_a, norm = centred_columns(predictions, actual)
     null = np.zeros((len(shifts), len(r)))
     for unit, unit_shifts in zip(units, shifts.T, strict=True):
         products = circular_cross_products(centred_p[unit], centred_a[unit])
@@ -189,7 +181,7 @@ def block_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarra
     np.ndarray
         (n_voxels,) p-values, as `exceedance_pvalues`.
     """
-    centred_p, centred_a, norm = centred(predictions, actual)
+    centred_p, centred_a, norm = centred_columns(predictions, actual)
     null = np.zeros((len(orders[0]) if orders else 0, len(r)))
     for unit, order in zip(units, orders, strict=True):
         n_blocks = order.shape[1]

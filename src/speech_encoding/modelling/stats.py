@@ -6,6 +6,15 @@ import numpy as np
 from scipy import special, stats
 
 
+def centred_columns(predicted: np.ndarray, actual: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-centred `predicted` and `actual`, and the product of their column norms (the
+    denominator of Pearson r)."""
+    p = predicted - predicted.mean(axis=0)
+    a = actual - actual.mean(axis=0)
+    return p, a, np.sqrt((p * p).sum(axis=0) * (a * a).sum(axis=0))
+
+
 def column_correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
     """Pearson r between matching columns; 0 where either column is constant.
 
@@ -21,9 +30,7 @@ def column_correlation(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
     np.ndarray
         (n_columns,) float64, clipped to [-1, 1].
     """
-    p = predicted - predicted.mean(axis=0)
-    a = actual - actual.mean(axis=0)
-    norm = np.sqrt((p * p).sum(axis=0) * (a * a).sum(axis=0))
+    p, a, norm = centred_columns(predicted, actual)
     r = np.divide((p * a).sum(axis=0), norm, out=np.zeros(p.shape[1]), where=norm > 0)
     return np.clip(r, -1.0, 1.0)
 
