@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from speech_encoding.modelling.scores import score_summary
-from speech_encoding.report.summary import recovery_metrics, summary_table
+from speech_encoding.report import plots
+from speech_encoding.report.summary import (
+    add_comparison,
+    mark_best_layers,
+    recovery_metrics,
+    summary_table,
+)
 from speech_encoding.run.atomic_io import atomic_path, save_npy
 
 
@@ -68,6 +74,124 @@ def test_summary_table_rows_follow_the_fits():
     assert table.to_dict("records") == [
         {"subject": "s1", "feature_set": "fs", "layer": 0, "median_score": 0.1, "recall": 1.0},
         {"subject": "s1", "feature_set": "fs", "layer": 1, "median_score": 0.2, "recall": 0.5}]
+
+
+def voxel_table(r, significant, constant=None) -> pd.DataFrame:
+    """A fit's voxels.parquet as the fit writes it (p, q and alpha do not matter here)."""
+    n = len(r)
+    constant = np.zeros(n, bool) if constant is None else np.asarray(constant, bool)
+    return pd.DataFrame({"voxel": np.arange(n), "r": np.asarray(r, float), "p": 0.5, "q": 0.5,
+                         "significant": np.asarray(significant, bool), "alpha": 1.0,
+                         "constant": constant})
+
+
+def compared_table(fits, tables) -> pd.DataFrame:
+    """The summarize script's table: summaries, comparison statistic, best layers."""
+    summaries = [score_summary(table) for table in tables]
+    return mark_best_layers(add_comparison(summary_table(fits, summaries), tables))
+
+
+@pytest.fixture
+def trial_like():
+    """As on the trial data: A has signal in 10% of voxels (significant there) and r near 0
+    elsewhere; B has no signal and no significant voxel, but a higher r over all voxels. A and B are
+    two feature sets, and again two layers of one feature set."""
+    rng = np.random.default_rng(0)
+    n = 1000
+    driven = np.arange(n) < n // 10
+    signal = np.where(driven, 0.3, 0.0) + rng.normal(0.0, 0.02, n)
+    no_signal = 0.05 + rng.normal(0.0, 0.02, n)
+    a, b = voxel_table(signal, driven), voxel_table(no_signal, np.zeros(n, bool))
+    fits = [["s1", "A", 0], ["s1", "B", 0], ["s2", "C", 0], ["s2", "C", 1]]
+    return compared_table(fits, [a, b, a, b])
+
+
+def test_a_feature_set_with_higher_median_r_but_no_signal_loses(trial_like):
+    by_fit = trial_like.set_index(["subject", "feature_set", "layer"])
+    a, b = by_fit.loc[("s1", "A", 0)], by_fit.loc[("s1", "B", 0)]
+    assert b["median_score"] > a["median_score"]  # median r over all voxels favours B ...
+    assert a["mean_r_compared"] > b["mean_r_compared"]  # ... the comparison statistic does not
+    assert a["n_significant"] == 100 and b["n_significant"] == 0
+    assert a["percent_significant"] == pytest.approx(10.0) and b["percent_significant"] == 0.0
+    assert (trial_like["n_compared_voxels"] == 100).all()
+    layers = by_fit.loc[("s2", "C")]
+    assert layers.loc[1, "median_score"] > layers.loc[0, "median_score"]
+    assert layers["best_layer"].tolist() == [True, False]
+    assert (trial_like["best_layer_by"] == "mean_r_compared").all()
+
+
+def test_mean_r_compared_against_a_loop_over_voxels():
+    """Per subject, the union of the voxels significant and not constant in any fit; each fit's
+    mean r over those of them that are not constant in it."""
+    rng = np.random.default_rng(1)
+    n = 40
+    fits = [["s1", "A", 0], ["s1", "A", 1], ["s1", "B", 0], ["s2", "A", 0]]
+    tables = [voxel_table(rng.normal(0.1, 0.2, n), rng.random(n) < 0.15, rng.random(n) < 0.1)
+              for _ in fits]
+    table = add_comparison(summary_table(fits, [{"median_score": 0.0}] * len(fits)), tables)
+    for row, (subject, _, _) in enumerate(fits):
+        compared = set()
+        for other, (other_subject, _, _) in enumerate(fits):
+            for v in range(n):
+                if (other_subject == subject and tables[other]["significant"][v]
+                        and not tables[other]["constant"][v]):
+                    compared.add(v)
+        r = [tables[row]["r"][v] for v in compared if not tables[row]["constant"][v]]
+        assert table["n_compared_voxels"][row] == len(compared)
+        assert table["mean_r_compared"][row] == pytest.approx(sum(r) / len(r))
+    assert table["n_compared_voxels"][0] != table["n_compared_voxels"][3]  # per subject
+
+
+def test_constant_voxels_stay_out_of_the_comparison():
+    # voxel 0 is flagged significant but constant in fit A (it should not be; such a flag is
+    # ignored) and constant in B: not in the set. Voxel 2 is in the set (significant in A) but
+    # constant in B: left out of B's mean only.
+    a = voxel_table([0.9, 0.4, 0.3], [True, True, True], [True, False, False])
+    b = voxel_table([0.9, 0.1, 0.8], [False, False, False], [True, False, True])
+    table = compared_table([["s1", "A", 0], ["s1", "B", 0]], [a, b])
+    assert table["n_compared_voxels"].tolist() == [2, 2]
+    assert table["mean_r_compared"].tolist() == pytest.approx([0.35, 0.1])
+
+
+def test_best_layer_falls_back_to_median_r_where_nothing_is_significant():
+    # s1 has no significant voxel: its layers are ranked by median r; s2 by mean_r_compared
+    low, high = voxel_table([0.1, 0.1, 0.1], [False] * 3), voxel_table([0.2, 0.2, 0.2], [False] * 3)
+    signal = voxel_table([0.5, 0.0, 0.0], [True, False, False])
+    fits = [["s1", "A", 0], ["s1", "A", 1], ["s2", "A", 0], ["s2", "A", 1]]
+    table = compared_table(fits, [low, high, signal, high])
+    assert table["n_compared_voxels"].tolist() == [0, 0, 1, 1]
+    assert table["mean_r_compared"][:2].isna().all()
+    assert table["best_layer"].tolist() == [False, True, True, False]
+    assert table["best_layer_by"].tolist() == ["median_score"] * 2 + ["mean_r_compared"] * 2
+
+
+def test_ties_go_to_the_lowest_layer():
+    same = voxel_table([0.3, 0.0], [True, False])
+    table = compared_table([["s1", "A", 2], ["s1", "A", 0], ["s1", "A", 1]], [same] * 3)
+    assert table.loc[table["best_layer"], "layer"].tolist() == [0]
+
+
+def test_the_comparison_plots_name_their_statistic(trial_like, monkeypatch, tmp_path):
+    plots.plot_median_r_by_layer(trial_like, tmp_path / "by_layer.png")
+    plots.plot_best_layers(trial_like, tmp_path / "best.png")
+    assert (tmp_path / "by_layer.png").stat().st_size > 0 and (tmp_path / "best.png").stat().st_size > 0
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda figure, path: figures.append(figure))
+    plots.plot_median_r_by_layer(trial_like, tmp_path / "unused.png")
+    plots.plot_best_layers(trial_like, tmp_path / "unused.png")
+    by_layer, best = (figure.get_axes() for figure in figures)
+    for axes in (by_layer[0], best[0]):
+        label = axes.get_ylabel().replace("\n", " ")
+        assert "mean r" in label and "significant in any fit" in label
+        assert "median" not in label
+    # the by-layer figure's first panel plots mean_r_compared, its second median r over all voxels
+    first_line = by_layer[0].get_lines()[0].get_ydata()
+    assert first_line[0] == pytest.approx(trial_like["mean_r_compared"].iloc[0])
+    assert "median r over all voxels" in by_layer[1].get_ylabel()
+    # one bar per feature set and subject, empty (0) where the subject lacks the feature set
+    heights = sorted(bar.get_height() for bar in best[0].patches if bar.get_height() != 0)
+    best_rows = trial_like[trial_like["best_layer"]]
+    assert heights == pytest.approx(sorted(best_rows["mean_r_compared"]))
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

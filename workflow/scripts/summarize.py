@@ -12,7 +12,12 @@ from speech_encoding.report.plots import (
     plot_p_histograms,
     plot_r_histograms,
 )
-from speech_encoding.report.summary import mark_best_layers, recovery_metrics, summary_table
+from speech_encoding.report.summary import (
+    add_comparison,
+    mark_best_layers,
+    recovery_metrics,
+    summary_table,
+)
 from speech_encoding.run.atomic_io import save_parquet, save_text
 from speech_encoding.run.job_logging import log_to_file
 
@@ -26,7 +31,7 @@ if snakemake.input.truth:
     drivens = [truth[subject]["driven_voxels"] for subject, _, _ in fits]
     recovery = [recovery_metrics(v, d) for v, d in zip(voxel_tables, drivens)]
     driven_masks = [np.isin(v["voxel"].to_numpy(), d) for v, d in zip(voxel_tables, drivens)]
-table = mark_best_layers(summary_table(fits, summaries, recovery))
+table = mark_best_layers(add_comparison(summary_table(fits, summaries, recovery), voxel_tables))
 logging.info("summary table:\n%s", table.to_string())
 save_parquet(snakemake.output.table, table)
 save_text(snakemake.output.csv, table.to_csv(index=False))

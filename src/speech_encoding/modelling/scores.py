@@ -23,6 +23,11 @@ def subset_summary(r_subset: np.ndarray, name: str) -> dict:
             if stat != "std"}
 
 
+def constant_mask(voxels: pd.DataFrame) -> np.ndarray:
+    """(n_voxels,) bool: the voxels flagged `constant` (none when the table has no such column)."""
+    return voxels["constant"].to_numpy(bool) if "constant" in voxels else np.zeros(len(voxels), bool)
+
+
 def score_summary(voxels: pd.DataFrame) -> dict:
     """The tutorial's summary metrics over a voxel table (and the majority mask in nested CV).
 
@@ -30,7 +35,7 @@ def score_summary(voxels: pd.DataFrame) -> dict:
     the scores, the percentages and the alpha median are over the other voxels (0.0 when none
     is left). `n_voxels` counts every voxel.
     """
-    constant = voxels["constant"].to_numpy() if "constant" in voxels else np.zeros(len(voxels), bool)
+    constant = constant_mask(voxels)
     tested = voxels[~constant]
     r = tested["r"].to_numpy()
     significant = tested["significant"].to_numpy()

@@ -1,4 +1,5 @@
-"""Figures of a run: median r across layers, and the distributions of voxel r and p per fit."""
+"""Figures of a run: mean r over the compared voxels (and median r) across layers, the best layers,
+and the distributions of voxel r and p per fit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..run.atomic_io import atomic_path  # noqa: E402
 
+COMPARED_LABEL = "mean r (test) over the voxels\nsignificant in any fit of the subject"
+
 
 def _save(figure: plt.Figure, path: str | Path) -> None:
     with atomic_path(path) as tmp:
@@ -23,17 +26,20 @@ def _save(figure: plt.Figure, path: str | Path) -> None:
 
 
 def plot_median_r_by_layer(table: pd.DataFrame, path: str | Path) -> None:
-    """Median test r per layer: one line per subject x feature set."""
-    figure, axes = plt.subplots(figsize=(6, 4))
+    """Per layer, one line per subject x feature set: `mean_r_compared` above, median r over all
+    voxels below."""
+    figure, (compared, median) = plt.subplots(2, 1, figsize=(6, 7), sharex=True)
     for (subject, feature_set), rows in table.groupby(["subject", "feature_set"], sort=True):
         rows = rows.sort_values("layer")
-        axes.plot(rows["layer"], rows["median_score"], marker="o", label=f"{subject} / {feature_set}")
-    axes.set_xlabel("layer")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_ylabel("median r over voxels (test)")
-    axes.axhline(0.0, color="grey", linewidth=0.5)
-    axes.legend(fontsize="small")
-    axes.set_title("Encoding performance by layer")
+        for axes, column in ((compared, "mean_r_compared"), (median, "median_score")):
+            axes.plot(rows["layer"], rows[column], marker="o", label=f"{subject} / {feature_set}")
+    for axes, label in ((compared, COMPARED_LABEL), (median, "median r over all voxels (test)")):
+        axes.set_ylabel(label)
+        axes.axhline(0.0, color="grey", linewidth=0.5)
+    median.set_xlabel("layer")
+    median.xaxis.set_major_locator(MaxNLocator(integer=True))
+    compared.legend(fontsize="small")
+    compared.set_title("Encoding performance by layer")
     _save(figure, path)
 
 
@@ -101,7 +107,8 @@ def plot_p_histograms(fits: Sequence[Sequence], voxel_p: Sequence[np.ndarray], p
 
 
 def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
-    """Per subject, one bar per feature set: the median r of its best layer (labelled)."""
+    """Per subject, one bar per feature set: the `mean_r_compared` of its best layer (labelled; a
+    subject without significant voxels has no bar, its layers ranked by median r)."""
     best = table[table["best_layer"]]
     subjects = sorted(best["subject"].unique())
     feature_sets = sorted(best["feature_set"].unique())
@@ -110,13 +117,15 @@ def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
     for index, feature_set in enumerate(feature_sets):
         rows = best[best["feature_set"] == feature_set].set_index("subject").reindex(subjects)
         positions = np.arange(len(subjects)) + index * width
-        bars = axes.bar(positions, rows["median_score"].fillna(0.0), width, label=feature_set)
-        for bar, layer in zip(bars, rows["layer"]):
+        bars = axes.bar(positions, rows["mean_r_compared"].fillna(0.0), width, label=feature_set)
+        for bar, layer, by in zip(bars, rows["layer"], rows["best_layer_by"]):
             if not pd.isna(layer):
-                axes.annotate(f"L{int(layer)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                note = "" if by == "mean_r_compared" else "\n(by median r)"
+                axes.annotate(f"L{int(layer)}{note}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                               ha="center", va="bottom", fontsize="x-small")
     axes.set_xticks(np.arange(len(subjects)) + 0.4 - width / 2, subjects)
-    axes.set_ylabel("median r of the best layer (test)")
+    axes.set_ylabel(f"best layer's {COMPARED_LABEL}")
+    axes.axhline(0.0, color="grey", linewidth=0.5)
     axes.set_title("Best layer per subject and feature set")
     axes.legend(fontsize="small")
     _save(figure, path)

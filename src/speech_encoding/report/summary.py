@@ -1,4 +1,8 @@
-"""The run's summary table: one row per subject x feature set x layer, plus demo recovery."""
+"""The run's summary table: one row per subject x feature set x layer, plus demo recovery.
+
+Fits are compared by `mean_r_compared`, each fit's mean r over one voxel set per subject: the voxels
+significant in any of that subject's fits (README, "Comparing fits").
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from ..modelling.scores import constant_mask
 
 FIT_KEYS = ("subject", "feature_set", "layer")
 
@@ -42,8 +48,39 @@ def summary_table(fits: Sequence[Sequence], summaries: Sequence[Mapping],
     return table
 
 
+def comparison_set(voxel_tables: Sequence[pd.DataFrame]) -> np.ndarray:
+    """Sorted ids of the voxels significant, and not constant, in any of the fits."""
+    ids = [v["voxel"].to_numpy()[v["significant"].to_numpy(bool) & ~constant_mask(v)] for v in voxel_tables]
+    return np.unique(np.concatenate(ids)) if ids else np.array([], dtype=int)
+
+
+def mean_r_over(voxels: pd.DataFrame, ids: np.ndarray) -> float:
+    """Mean r of a fit over the voxels in `ids`, its constant ones left out (NaN when none is left)."""
+    kept = np.isin(voxels["voxel"].to_numpy(), ids) & ~constant_mask(voxels)
+    return float(voxels["r"].to_numpy()[kept].mean()) if kept.any() else float("nan")
+
+
+def add_comparison(table: pd.DataFrame, voxel_tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Add `n_compared_voxels` and `mean_r_compared`: the size of the subject's comparison set (the
+    union of the voxels significant in any of its fits, `voxel_tables[i]` being row i's) and each
+    fit's mean r over it."""
+    subjects = table["subject"].to_numpy()
+    n_compared = np.zeros(len(table), dtype=int)
+    mean_r = np.full(len(table), np.nan)
+    for subject in np.unique(subjects):
+        rows = np.flatnonzero(subjects == subject)
+        ids = comparison_set([voxel_tables[row] for row in rows])
+        n_compared[rows] = len(ids)
+        mean_r[rows] = [mean_r_over(voxel_tables[row], ids) for row in rows]
+    return table.assign(n_compared_voxels=n_compared, mean_r_compared=mean_r)
+
+
 def mark_best_layers(table: pd.DataFrame) -> pd.DataFrame:
-    """Add `best_layer`: true for the layer with the highest median r per subject x feature set
-    (the lowest such layer on ties)."""
-    best = table.sort_values("layer").groupby(["subject", "feature_set"])["median_score"].idxmax()
-    return table.assign(best_layer=table.index.isin(best.to_numpy()))
+    """Add `best_layer`: true for the layer with the highest `mean_r_compared` per subject x feature
+    set (the lowest such layer on ties), and `best_layer_by`, the statistic that decided:
+    `median_score` for a subject whose comparison set is empty."""
+    by = np.where(table["n_compared_voxels"] > 0, "mean_r_compared", "median_score")
+    rank = table["mean_r_compared"].where(by == "mean_r_compared", table["median_score"])
+    ranked = table.assign(rank=rank.fillna(-np.inf)).sort_values("layer")
+    best = ranked.groupby(["subject", "feature_set"])["rank"].idxmax()
+    return table.assign(best_layer=table.index.isin(best.to_numpy()), best_layer_by=by)
