@@ -90,9 +90,9 @@ def main() -> None:
             settings, default = default_sections(ridge)
             for name, method in METHODS.items():
                 significance = dataclasses.replace(default, **method)
-                null_voxels, _ = fit_stories(*null_data, splits, {}, settings,
+                null_voxels, _ = fit_stories(*null_data, splits, None, settings,
                                              significance=significance)
-                planted_voxels, _ = fit_stories(*planted_data, splits, {}, settings,
+                planted_voxels, _ = fit_stories(*planted_data, splits, None, settings,
                                                 significance=significance)
                 row = null_metrics(null_voxels) | power(planted_voxels, planted_effects)
                 print(f"| {rho} | {mode} | {name} | " + " | ".join(

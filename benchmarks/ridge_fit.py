@@ -245,7 +245,7 @@ def run_large_role(args) -> None:
     features = {s: np.load(folder / f"{s}_features.npy") for s in stories}
     started = time.perf_counter()
     data = {s: load_responses(folder / f"{s}_responses.npy", "bench", s) for s in stories}
-    voxels, summary = fit_stories(features, data, stories, {}, stage_settings(args), "bench",
+    voxels, summary = fit_stories(features, data, stories, None, stage_settings(args), "bench",
                                   working_memory_bytes(fit_memory_mb(input_mb)),
                                   significance=significance_settings(args))
     seconds = time.perf_counter() - started

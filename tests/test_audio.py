@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from speech_encoding.data.audio import check_audio_file, read_mono, resample_file
+from speech_encoding.data.audio import AudioLength, check_audio_file, read_mono, resample, resample_file
 from speech_encoding.errors import InputError
 
 
@@ -34,6 +34,15 @@ def test_resampling_keeps_duration_frequency_and_amplitude(tmp_path):
     peak_hz = np.argmax(spectrum) * target_rate / len(middle)
     assert abs(peak_hz - freq) < 2.0
     assert np.sqrt(np.mean(middle ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
+
+
+@pytest.mark.parametrize("frames, rate, target", [(22050 * 3 + 7, 22050, 16000), (44100 + 1, 44100, 16000),
+                                                  (8000 * 2 + 3, 8000, 16000), (48001, 48000, 22050),
+                                                  (1234, 16000, 16000)])
+def test_planning_knows_the_resampled_length(frames, rate, target):
+    """Auto trimming plans window times from the header: the length must be resample's."""
+    audio = np.random.default_rng(0).uniform(-0.5, 0.5, frames).astype(np.float32)
+    assert AudioLength(frames, rate).resampled(target) == len(resample(audio, rate, target))
 
 
 def test_same_rate_is_copied_unchanged(tmp_path):
@@ -64,7 +73,7 @@ def test_truncated_wav_is_refused(tmp_path):
     write_tone(tmp_path / "full.wav")
     whole = (tmp_path / "full.wav").read_bytes()
     (tmp_path / "cut.wav").write_bytes(whole[: len(whole) // 2])
-    assert check_audio_file(tmp_path / "full.wav", "full") == pytest.approx(1.0)
+    assert check_audio_file(tmp_path / "full.wav", "full").duration == pytest.approx(1.0)
     with pytest.raises(InputError, match=r"story 'cut': audio file .*cut\.wav is truncated"):
         read_mono(tmp_path / "cut.wav", "cut")
 

@@ -25,7 +25,7 @@ def test_defaults_are_filled_in():
     assert config["fir_circpad"] is False
     assert config["results_dir"] == "results"
     assert config["dataset"]["subjects"] == "all"
-    assert all(value is None for value in config["trimming"].values()) and len(config["trimming"]) == 8
+    assert config["trimming"] == "auto"
     ridge = config["ridge"]
     assert ridge["alphas"] == {"logspace": [-1, 8, 10]}
     assert (ridge["n_inner_folds"], ridge["folding_type"], ridge["chunk_length"]) == (5, "chunked", 20)
@@ -121,14 +121,18 @@ def planned(ridge: dict, n_trs: list[int], splits: list[str]):
     """plan_run on generated stand-ins (no file is read): where fold settings are checked."""
     from pathlib import Path
 
+    from speech_encoding.data.audio import AudioLength
     from speech_encoding.data.manifest import Story
     from speech_encoding.run.plan import GeneratedInputs, GeneratedModel, plan_run
 
-    config = validated({**copy.deepcopy(TINY_DEMO), "ridge": ridge, "trimming": {}})
+    keep_all = {f"{split}_{kind}_start": 0 for split in ("train", "test") for kind in ("features", "targets")}
+    config = validated({**copy.deepcopy(TINY_DEMO), "ridge": ridge, "trimming": keep_all})
     stories = [Story(f"s{i}", Path(f"s{i}.wav"), 2.0, n, split)
                for i, (n, split) in enumerate(zip(n_trs, splits, strict=True))]
     generated = GeneratedInputs(stories=stories, subjects=["s1"],
-                                models={"results/demo/model": GeneratedModel("m", "whisper", 2)})
+                                models={"results/demo/model": GeneratedModel("m", "whisper", 2)},
+                                audio={story.name: AudioLength(story.n_trs * 32000, 16000)
+                                       for story in stories})
     return plan_run(config, generated)
 
 

@@ -7,11 +7,12 @@ import json
 
 import numpy as np
 import pytest
+import soundfile
 from conftest import TINY_DEMO, validated
 
 from speech_encoding.data.manifest import read_manifest
 from speech_encoding.demo.dataset import BAND_EDGES, write_demo_dataset
-from speech_encoding.demo.planning import demo_stories
+from speech_encoding.demo.planning import demo_audio_length, demo_stories
 from speech_encoding.demo.speech_audio import band_envelopes
 
 
@@ -46,6 +47,8 @@ def test_manifest_matches_the_planned_stories(demo_dataset):
     truth = json.loads((demo_dataset / "truth.json").read_text())
     assert set(truth) == {"s1", "s2"}
     assert truth["s1"]["driven_voxels"] != truth["s2"]["driven_voxels"]
+    info = soundfile.info(str(demo_dataset / "audio" / "story01.wav"))
+    assert (info.frames, info.samplerate) == demo_audio_length(demo)
     response = np.load(demo_dataset / "responses" / "s1" / "story01.npy")
     assert response.shape == (30, 40) and response.dtype == np.float32
 

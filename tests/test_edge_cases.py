@@ -25,7 +25,7 @@ def stories(n_stories=3, n_rows=40, n_features=5, n_voxels=6, seed=0):
 
 def fit(features, responses, splits, **ridge):
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, **ridge)
-    voxels, summary = fit_stories(features, responses, splits, {}, settings)
+    voxels, summary = fit_stories(features, responses, splits, None, settings)
     values = voxels[["r", "p", "q", "alpha"]].to_numpy()
     assert np.isfinite(values).all()
     assert all(np.isfinite(v) for v in summary.values() if isinstance(v, float))

@@ -9,6 +9,7 @@ from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_we
 
 from speech_encoding.data.responses import check_finite, load_responses, row_blocks
 from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses
+from speech_encoding.design_matrix.trimming import explicit_rows
 from speech_encoding.errors import InputError
 from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.modelling.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
@@ -17,6 +18,7 @@ from speech_encoding.modelling.weights_file import weights_writer
 STORIES = {"a": "train", "b": "train", "c": "train", "t": "test"}
 TRIMMING = {"train_features_start": 2, "train_targets_start": 2, "test_features_end": -1,
             "test_targets_end": -1}
+ROWS = {story: explicit_rows(TRIMMING, split) for story, split in STORIES.items()}
 
 
 def story_data(tmp_path, n_voxels=7, n_features=5):
@@ -54,11 +56,11 @@ def test_tiny_batches_from_memory_mapped_files_give_the_single_batch_fit(tmp_pat
     features, responses = story_data(tmp_path)
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
                              mode=mode, normalize_targets=True, fold_gap=0)  # too few rows for a gap
-    whole, summary = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1")
-    batched, _ = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
+    whole, summary = fit_stories(features, responses, STORIES, ROWS, settings, "s1")
+    batched, _ = fit_stories(features, responses, STORIES, ROWS, settings, "s1",
                              working_bytes=1)  # the working set of one voxel at a time
     in_memory = {story: np.array(data, dtype=np.float64) for story, data in responses.items()}
-    copied, _ = fit_stories(features, in_memory, STORIES, TRIMMING,
+    copied, _ = fit_stories(features, in_memory, STORIES, ROWS,
                             dataclasses.replace(settings, voxel_batch=3), "s1")
     for table in (batched, copied):
         np.testing.assert_array_equal(table["alpha"], whole["alpha"])
@@ -71,13 +73,13 @@ def test_weights_file_holds_the_refit_weights_in_documented_order(tmp_path):
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5, voxel_batch=2)
     path = tmp_path / "weights.npy"
     with weights_writer(path) as open_weights:
-        voxels, _ = fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
+        voxels, _ = fit_stories(features, responses, STORIES, ROWS, settings, "s1",
                                 weights_out=open_weights)
     weights = np.load(path)
     assert weights.dtype == np.float32 and weights.shape == (5, 7)
     train = [story for story, split in STORIES.items() if split == "train"]
-    x = np.vstack([prepare_features(features[s], "train", TRIMMING) for s in train])
-    y = np.vstack([prepare_responses(responses[s], "train", TRIMMING) for s in train])
+    x = np.vstack([prepare_features(features[s], ROWS[s].features) for s in train])
+    y = np.vstack([prepare_responses(responses[s], ROWS[s].targets) for s in train])
     scores = ref_cv_scores(x, y, ref_folds(len(x), 3, "chunked", 5, 0), ALPHAS, 1e-10, True, True)
     np.testing.assert_array_equal(voxels["alpha"], ref_choose(scores, ALPHAS, False))
     expected = ref_weights(x, y, voxels["alpha"].to_numpy(), 1e-10, True)
@@ -90,7 +92,7 @@ def test_nested_cv_weights_have_one_slice_per_outer_fold(tmp_path):
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=2, chunk_length=5,
                              mode="nested_cv", fold_gap=0)  # too few rows for a gap
     with weights_writer(tmp_path / "weights.npy") as open_weights:
-        fit_stories(features, responses, STORIES, TRIMMING, settings, "s1", weights_out=open_weights)
+        fit_stories(features, responses, STORIES, ROWS, settings, "s1", weights_out=open_weights)
     weights = np.load(tmp_path / "weights.npy")
     assert weights.shape == (2, 5, 7) and np.all(np.abs(weights).sum(axis=1) > 0)
 
@@ -101,7 +103,7 @@ def test_a_failed_fit_leaves_no_weights_file(tmp_path):
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, chunk_length=5)
     with pytest.raises(InputError, match="story 'b'"):
         with weights_writer(tmp_path / "weights.npy") as open_weights:
-            fit_stories(features, responses, STORIES, TRIMMING, settings, "s1",
+            fit_stories(features, responses, STORIES, ROWS, settings, "s1",
                         weights_out=open_weights)
     assert list(tmp_path.glob("*weights*")) == []
 

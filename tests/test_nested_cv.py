@@ -8,6 +8,7 @@ from conftest import ridge_settings
 from ridge_reference import ALPHAS, ref_choose, ref_cv_scores, ref_folds, ref_predict, ref_score
 from scipy import stats as sps
 
+from speech_encoding.design_matrix.trimming import StoryRows
 from speech_encoding.modelling.fit import fit_stories, fit_train_test, nested_cv_table
 from speech_encoding.modelling.response_batches import array_columns
 
@@ -105,11 +106,10 @@ def test_fit_stories_nested_mode_concatenates_every_story_in_order():
     features = {s: rng.normal(size=(40, 6)) for s in stories}
     weights = rng.normal(size=(6, 5))
     responses = {s: features[s] @ weights + rng.normal(size=(40, 5)) for s in stories}
-    trimming = {"train_features_start": 2, "train_targets_start": 2,
-                "test_features_start": 30, "test_targets_start": 30}
+    rows = {s: StoryRows(slice(2, None), slice(2, None)) for s in stories}
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=2, n_outer_folds=3, folding_type="group",
                              mode="nested_cv")
-    voxels, summary = fit_stories(features, responses, {s: "train" for s in stories}, trimming,
+    voxels, summary = fit_stories(features, responses, {s: "train" for s in stories}, rows,
                                   settings)
     assert summary["n_rows"] == 3 * 38 and summary["mode"] == "nested_cv"
     assert summary["n_majority_significant"] == int(voxels["majority_significant"].sum())

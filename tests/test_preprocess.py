@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from speech_encoding.design_matrix.preprocess import prepare_features, prepare_responses, zscore_columns
+from speech_encoding.design_matrix.trimming import explicit_rows
 
 
 def reference_zscore(x, clean_nan=False):
@@ -50,16 +51,17 @@ def test_prepare_features_and_responses_trim_then_zscore(split, f_slice, t_slice
     rng = np.random.default_rng(2)
     features = rng.normal(size=(15, 4)) * 5 + 1
     responses = rng.normal(size=(12, 3)) * 2 - 4
-    x = prepare_features(features, split, TRIMMING)
-    y = prepare_responses(responses, split, TRIMMING)
+    rows = explicit_rows(TRIMMING, split)
+    x = prepare_features(features, rows.features)
+    y = prepare_responses(responses, rows.targets)
     np.testing.assert_allclose(x, reference_zscore(features[f_slice]), atol=1e-12)
     np.testing.assert_allclose(y, reference_zscore(responses[t_slice]), atol=1e-12)
 
 
-def test_prepare_no_trimming_keys_keeps_all_rows():
+def test_prepare_by_default_keeps_all_rows():
     rng = np.random.default_rng(3)
     features, responses = rng.normal(size=(9, 2)), rng.normal(size=(9, 2))
-    x, y = prepare_features(features, "train", {}), prepare_responses(responses, "train", {})
+    x, y = prepare_features(features), prepare_responses(responses)
     np.testing.assert_allclose(x, reference_zscore(features), atol=1e-12)
     np.testing.assert_allclose(y, reference_zscore(responses), atol=1e-12)
 
@@ -70,7 +72,7 @@ def test_prepare_nan_features_become_zero_but_responses_keep_nan():
     features[4, 1] = np.nan
     responses = rng.normal(size=(10, 2))
     responses[5, 0] = np.nan
-    x, y = prepare_features(features, "train", {}), prepare_responses(responses, "train", {})
+    x, y = prepare_features(features), prepare_responses(responses)
     np.testing.assert_allclose(x, reference_zscore(features, clean_nan=True), atol=1e-12)
     np.testing.assert_array_equal(x[:, 1], 0.0)
     assert np.isnan(y[:, 0]).all()  # NaN mean spreads over the column; not cleaned

@@ -9,6 +9,7 @@ import yaml
 from conftest import REPO, TINY_DEMO, validated
 
 from speech_encoding.design_matrix.downsample import METHODS
+from speech_encoding.design_matrix.trimming import StoryRows
 from speech_encoding.run.rerun_policy import (
     EXTRACTION_RUNTIME_KEYS,
     RIDGE_OUTPUT_KEYS,
@@ -23,6 +24,7 @@ from speech_encoding.run.rerun_policy import (
     significance_params,
     trimming_params,
 )
+from speech_encoding.run.row_plan import PlannedRows
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 FEATURE_SET_KEYS = set(SCHEMA["properties"]["feature_sets"]["items"]["properties"])
@@ -83,8 +85,11 @@ def test_downsample_params_hold_the_method_and_only_its_options(config, method):
 
 def test_delay_and_trimming_params(config):
     assert delay_params({**config, "fir_delays": [3, 1]}) == {"fir_delays": [3, 1], "circpad": False}
-    trimming = trimming_params(config)
-    assert trimming == config["trimming"] and list(trimming) == sorted(trimming)
+    rows = {"b": PlannedRows("train", 30, StoryRows(slice(5, None), slice(5, None)), True, 0, 0),
+            "a": PlannedRows("test", 20, StoryRows(slice(2, -1), slice(0, None)), False, 1, 0)}
+    trimming = trimming_params(rows)
+    assert list(trimming) == ["a", "b"] and list(trimming["a"]) == sorted(trimming["a"])
+    assert {story: PlannedRows.from_params(params) for story, params in trimming.items()} == rows
 
 
 def test_extraction_runtime_is_the_named_feature_sets_device_and_batch_size(config):

@@ -292,7 +292,7 @@ def simulated_null_fit(mode: str, rho: float, ridge: dict | None = None,
     features, responses = simulate_stories(rho, np.zeros(N_NULL), 6, 200, seed=11)
     splits = {story: "train" for story in features} | {"s5": "test"}
     settings = ridge_settings(mode=mode, **(ridge or {}))
-    voxels, summary = fit_stories(features, responses, splits, {}, settings,
+    voxels, summary = fit_stories(features, responses, splits, None, settings,
                                   significance=significance_settings(**(significance or {})))
     return voxels, summary
 

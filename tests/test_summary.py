@@ -13,6 +13,7 @@ from speech_encoding.report.summary import (
     mark_best_layers,
     recovery_metrics,
     summary_table,
+    trimming_warnings,
 )
 from speech_encoding.run.atomic_io import atomic_path, save_npy
 
@@ -192,6 +193,17 @@ def test_the_comparison_plots_name_their_statistic(trial_like, monkeypatch, tmp_
     heights = sorted(bar.get_height() for bar in best[0].patches if bar.get_height() != 0)
     best_rows = trial_like[trial_like["best_layer"]]
     assert heights == pytest.approx(sorted(best_rows["mean_r_compared"]))
+
+
+def test_fits_keeping_rows_without_features_are_named_in_the_summary_log():
+    table = pd.DataFrame({"subject": ["s1", "s1", "s2"], "feature_set": ["f", "f", "f"],
+                          "layer": [0, 1, 0], "n_rows_zero_padded": [0, 4, 0],
+                          "n_rows_without_windows": [0, 0, 7], "n_stories_with_warnings": [0, 1, 3]})
+    lines = trimming_warnings(table)
+    assert len(lines) == 2
+    assert lines[0].startswith("s1 / f / layer 1: 4 kept rows hold zero-padded")
+    assert "in 1 stories" in lines[0]
+    assert lines[1].startswith("s2 / f / layer 0: 0 kept rows") and "7 a block of a TR" in lines[1]
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

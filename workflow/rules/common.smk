@@ -119,6 +119,11 @@ def subject_responses(wildcards):
     ]
 
 
+def planned_rows(wildcards):
+    """Per story, the rows the feature set's fits keep (auto trimming resolved at planning)."""
+    return trimming_params(PLAN.rows[wildcards.feature_set])
+
+
 def fit_memory_mb(wildcards, input):
     """Memory for a fit: a base, its memory-mapped inputs, and an equal voxel-batch working set."""
     return memory_budget.fit_memory_mb(input.size_mb)

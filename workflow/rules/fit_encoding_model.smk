@@ -22,7 +22,7 @@ rule fit_encoding_model:
     params:
         stories=list(STORIES),
         splits=[story.split for story in STORIES.values()],
-        trimming=trimming_params(config),
+        rows=planned_rows,
         ridge=ridge_params(config["ridge"]),
         significance=significance_params(config),
     script:

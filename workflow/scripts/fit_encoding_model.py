@@ -13,6 +13,7 @@ from speech_encoding.modelling.weights_file import weights_writer
 from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.run.rerun_policy import ridge_runtime
+from speech_encoding.run.row_plan import PlannedRows, row_log
 from speech_encoding.run.settings import RidgeSettings, SignificanceSettings
 
 log_to_file(snakemake.log[0])
@@ -21,6 +22,8 @@ subject, stories = snakemake.wildcards.subject, snakemake.params.stories
 settings = RidgeSettings.from_config({**snakemake.params.ridge, **ridge_runtime(snakemake.config)})
 significance = SignificanceSettings.from_config(snakemake.params.significance)
 logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
+planned = {story: PlannedRows.from_params(snakemake.params.rows[story]) for story in stories}
+rows_summary = row_log(planned)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}
 features = {story: np.load(path) for story, path in zip(stories, snakemake.input.features)}
@@ -28,9 +31,10 @@ with ExitStack() as stack:
     weights = (stack.enter_context(weights_writer(snakemake.output.weights))
                if "weights" in snakemake.output.keys() else None)
     voxels, summary = fit_stories(features, responses, dict(zip(stories, snakemake.params.splits)),
-                                  snakemake.params.trimming, settings, subject,
+                                  {story: kept.rows for story, kept in planned.items()}, settings, subject,
                                   working_memory_bytes(snakemake.resources.mem_mb), weights,
                                   significance)
+summary.update(rows_summary)
 logging.info("summary: %s", summary)
 save_parquet(snakemake.output.voxels, voxels)
 save_json(snakemake.output.summary, summary)

@@ -17,6 +17,7 @@ from speech_encoding.report.summary import (
     mark_best_layers,
     recovery_metrics,
     summary_table,
+    trimming_warnings,
 )
 from speech_encoding.run.atomic_io import save_parquet, save_text
 from speech_encoding.run.job_logging import log_to_file
@@ -33,6 +34,8 @@ if snakemake.input.truth:
     driven_masks = [np.isin(v["voxel"].to_numpy(), d) for v, d in zip(voxel_tables, drivens)]
 table = mark_best_layers(add_comparison(summary_table(fits, summaries, recovery), voxel_tables))
 logging.info("summary table:\n%s", table.to_string())
+for line in trimming_warnings(table):
+    logging.warning(line)
 save_parquet(snakemake.output.table, table)
 save_text(snakemake.output.csv, table.to_csv(index=False))
 plot_median_r_by_layer(table, snakemake.output.by_layer)

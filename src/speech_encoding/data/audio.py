@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import soundfile
@@ -33,10 +34,28 @@ def wav_bytes_missing(path: str | Path) -> int:
             handle.seek(chunk_size + (chunk_size & 1), 1)
 
 
-def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) -> float:
+class AudioLength(NamedTuple):
+    """An audio file's length in samples and its sample rate."""
+
+    frames: int
+    rate: int
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return self.frames / self.rate
+
+    def resampled(self, target_rate: int) -> int:
+        """Samples after `resample` to `target_rate` (resampy's length rule)."""
+        if target_rate == self.rate:
+            return self.frames
+        return int(self.frames * float(target_rate) / float(self.rate))
+
+
+def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) -> AudioLength:
     """Cheap checks from the header: readable, not truncated, 1-2 channels, long enough.
 
-    Returns the duration in seconds.
+    Returns the length and sample rate.
     """
     try:
         info = soundfile.info(str(path))
@@ -51,11 +70,11 @@ def check_audio_file(path: str | Path, story: str, min_duration: float = 0.0) ->
     if missing:
         raise InputError(f"story {story!r}: audio file {path} is truncated ({missing} bytes of "
                          "audio data missing); copy it again")
-    duration = info.frames / info.samplerate
-    if duration < min_duration:
-        raise InputError(f"story {story!r}: audio file {path} is {duration:.3f} s long, shorter than "
-                         f"one window (context_size {min_duration} s)")
-    return duration
+    length = AudioLength(int(info.frames), int(info.samplerate))
+    if length.duration < min_duration:
+        raise InputError(f"story {story!r}: audio file {path} is {length.duration:.3f} s long, shorter "
+                         f"than one window (context_size {min_duration} s)")
+    return length
 
 
 def read_mono(path: str | Path, story: str) -> tuple[np.ndarray, int]:

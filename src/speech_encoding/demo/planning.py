@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..data.audio import AudioLength
 from ..data.manifest import Story
 from ..run.plan import GeneratedInputs, GeneratedModel
 
@@ -33,6 +34,12 @@ def demo_stories(demo: Mapping, dataset_dir: str | Path) -> list[Story]:
             for i, name in enumerate(story_names(demo))]
 
 
+def demo_audio_length(demo: Mapping) -> AudioLength:
+    """The length of every demo story's audio (`speech_audio.speech_like_audio` writes
+    int(story_duration * sample_rate) samples)."""
+    return AudioLength(int(demo["story_duration"] * demo["sample_rate"]), int(demo["sample_rate"]))
+
+
 def dataset_settings(demo: Mapping) -> dict:
     """The demo section without the model: the settings the generated dataset depends on."""
     return {key: value for key, value in demo.items() if key != "model"}
@@ -54,5 +61,7 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
     models = {fs["model"]: model for fs in config["feature_sets"] if same_path(fs["model"], model_dir)}
     if not uses_dataset:
         return GeneratedInputs(models=models)
-    return GeneratedInputs(stories=demo_stories(demo, dataset_dir), subjects=list(demo["subjects"]),
-                           models=models, truth=f"{dataset_dir}/truth.json")
+    stories = demo_stories(demo, dataset_dir)
+    return GeneratedInputs(stories=stories, subjects=list(demo["subjects"]), models=models,
+                           truth=f"{dataset_dir}/truth.json",
+                           audio={story.name: demo_audio_length(demo) for story in stories})

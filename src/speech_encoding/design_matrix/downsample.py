@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -352,20 +352,65 @@ def sinc_downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, t
     return sinc_weights(times, tr_times, bandwidth, window, causal, renorm) @ data
 
 
+class Support(NamedTuple):
+    """The time interval each TR's row draws on: lower[i] to upper[i] seconds, each end closed
+    (the sample at that time counts) or open; `latest_only` when a row takes only the latest
+    sample in its interval (so earlier samples do not change it)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    lower_closed: bool
+    upper_closed: bool
+    latest_only: bool = False
+
+
+def rect_support(tr_times: np.ndarray, tr: float, **_options: Any) -> Support:
+    """[t - tr/2, t + tr/2) around each TR time t."""
+    return Support(tr_times - tr / 2, tr_times + tr / 2, True, False)
+
+
+def lanczos_support(tr_times: np.ndarray, tr: float, window: float = 3, cutoff_mult: float = 1.0,
+                    **_options: Any) -> Support:
+    """[t - h, t + h] with h = window / cutoff, where the Lanczos kernel is nonzero."""
+    half = _positive("window", window) / _cutoff(tr_times, tr, _positive("cutoff_mult", cutoff_mult))
+    return Support(tr_times - half, tr_times + half, True, True)
+
+
+def sinc_support(tr_times: np.ndarray, tr: float, window: float = 3, cutoff_mult: float = 1.0,
+                 causal: bool = False, **_options: Any) -> Support:
+    """[t - h, t + h] with h = window / (2 bandwidth); [t - h, t] when causal."""
+    bandwidth = _cutoff(tr_times, tr, _positive("cutoff_mult", cutoff_mult))
+    half = _positive("window", window) / (2 * bandwidth)
+    upper = tr_times if _flag("causal", causal) else tr_times + half
+    return Support(tr_times - half, upper, True, True)
+
+
+def average_support(tr_times: np.ndarray, tr: float, **_options: Any) -> Support:
+    """(previous TR time, t] for each TR time t; (-inf, t] for the first."""
+    return Support(np.concatenate(([-np.inf], tr_times[:-1])), tr_times, False, True)
+
+
+def last_support(tr_times: np.ndarray, tr: float, **_options: Any) -> Support:
+    """The intervals of `average_support`, of which a row takes only the latest sample."""
+    return average_support(tr_times, tr)._replace(latest_only=True)
+
+
 @dataclass(frozen=True)
 class DownsampleMethod:
-    """A downsampling function (data, times, tr_times, tr, **options) and the options it takes."""
+    """A downsampling function (data, times, tr_times, tr, **options), the options it takes, and
+    the interval of sample times each TR's row draws on (tr_times, tr, **options)."""
 
     function: Callable[..., np.ndarray]
+    support: Callable[..., Support]
     options: tuple[str, ...] = ()
 
 
 METHODS: Registry[DownsampleMethod] = Registry("method", "downsample.method", [
-    ("rect", DownsampleMethod(rect_downsample)),
-    ("lanczos", DownsampleMethod(lanczos_downsample, ("window", "cutoff_mult", "rectify"))),
-    ("sinc", DownsampleMethod(sinc_downsample, ("window", "cutoff_mult", "causal", "renorm"))),
-    ("average", DownsampleMethod(average_downsample)),
-    ("last", DownsampleMethod(last_downsample)),
+    ("rect", DownsampleMethod(rect_downsample, rect_support)),
+    ("lanczos", DownsampleMethod(lanczos_downsample, lanczos_support, ("window", "cutoff_mult", "rectify"))),
+    ("sinc", DownsampleMethod(sinc_downsample, sinc_support, ("window", "cutoff_mult", "causal", "renorm"))),
+    ("average", DownsampleMethod(average_downsample, average_support)),
+    ("last", DownsampleMethod(last_downsample, last_support)),
 ])
 
 
@@ -399,3 +444,26 @@ def downsample(data: np.ndarray, times: np.ndarray, tr_times: np.ndarray, tr: fl
             raise InputError(f"downsample.{key}: option {key!r} is not valid for method {method!r} "
                              f"(valid: {', '.join(chosen.options) or 'none'})")
     return chosen.function(data, times, tr_times, tr, **options)
+
+
+def kernel_support(tr_times: np.ndarray, tr: float, method: str = "rect", **options: Any) -> Support:
+    """The interval of sample times each TR's row draws on, for the named method and its options.
+
+    Parameters
+    ----------
+    tr_times : np.ndarray
+        (n_trs,) TR times in seconds.
+    tr : float
+        Repetition time in seconds.
+    method : str
+        A name in `METHODS`.
+    **options
+        The method's options, as `downsample` takes them.
+
+    Returns
+    -------
+    Support
+        (n_trs,) lower and upper ends in seconds and whether each end is closed.
+    """
+    tr_times = np.asarray(tr_times, dtype=np.float64)
+    return METHODS.lookup(method).support(tr_times, float(tr), **options)

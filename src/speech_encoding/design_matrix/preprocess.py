@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .trimming import check_alignment, trim_slice
+from .trimming import StoryRows, check_alignment
 
 
 def standardize_with(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,55 +48,55 @@ def zscore_columns(data: np.ndarray) -> np.ndarray:
     return standardize_with(data, data)[0]
 
 
-def prepare_features(features: np.ndarray, split: str, trimming: Mapping) -> np.ndarray:
-    """Trim a story's feature rows for `split`, z-score the columns, zero NaN/inf.
+def prepare_features(features: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+    """Keep a story's feature `rows`, z-score the columns, zero NaN/inf.
 
     Parameters
     ----------
     features : np.ndarray
         (n_trs, n_features) delayed features of one story.
-    split : str
-        'train' or 'test': which trimming slice applies.
-    trimming : mapping
-        The trimming config; missing keys keep every row.
+    rows : slice
+        The feature rows the fit keeps (`StoryRows.features`).
 
     Returns
     -------
     np.ndarray
-        (n_kept, n_features) float64, n_kept the rows the `<split>_features_*` slice keeps.
+        (n_kept, n_features) float64.
     """
-    x = np.asarray(features, dtype=np.float64)[trim_slice(trimming, split, "features")]
+    x = np.asarray(features, dtype=np.float64)[rows]
     return np.nan_to_num(zscore_columns(x), nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def prepare_responses(responses: np.ndarray, split: str, trimming: Mapping,
+def prepare_responses(responses: np.ndarray, rows: slice = slice(None),
                       voxels: slice = slice(None)) -> np.ndarray:
-    """Trim a story's response rows for `split` and z-score the `voxels` columns (float64).
+    """Keep a story's response `rows` and z-score the `voxels` columns (float64).
 
     Parameters
     ----------
     responses : np.ndarray
-        (n_trs, n_voxels) responses of one story (may be memory-mapped: only the rows and columns
+        (n_rows, n_voxels) responses of one story (may be memory-mapped: only the rows and columns
         needed are read).
-    split : str
-        'train' or 'test': which trimming slice applies.
-    trimming : mapping
-        The trimming config; missing keys keep every row.
+    rows : slice
+        The response rows the fit keeps (`StoryRows.targets`).
     voxels : slice
         The columns to prepare.
 
     Returns
     -------
     np.ndarray
-        (n_kept, n_selected) float64, n_kept the rows the `<split>_targets_*` slice keeps; NaN is
-        not replaced.
+        (n_kept, n_selected) float64; NaN is not replaced.
     """
-    rows = trim_slice(trimming, split, "targets")
     return zscore_columns(np.asarray(responses[rows, voxels], dtype=np.float64))
 
 
+def rows_of(rows: Mapping[str, StoryRows] | None, story: str) -> StoryRows:
+    """The rows a fit keeps of `story`: every row when `rows` is None."""
+    return StoryRows() if rows is None else rows[story]
+
+
 def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
-                   stories: Sequence[str], split: str, trimming: Mapping, subject: str):
+                   stories: Sequence[str], rows: Mapping[str, StoryRows] | None, subject: str,
+                   split: str = "train"):
     """Check each story's alignment, trim and z-score its features, stack; also each row's story.
 
     Parameters
@@ -104,13 +104,12 @@ def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, n
     features : mapping of str to np.ndarray
         Per story, its (n_trs, n_features) delayed features.
     responses : mapping of str to np.ndarray
-        Per story, its (n_trs, n_voxels) responses (only their row counts are read).
+        Per story, its (n_rows, n_voxels) responses (only their row counts are read).
     stories : sequence of str
         The stories to stack, in order.
-    split : str
-        'train' or 'test': which trimming slices apply.
-    trimming : mapping
-    subject : str
+    rows : mapping of str to StoryRows, or None
+        Per story, the rows the fit keeps (None: every row).
+    subject, split : str
         For messages.
 
     Returns
@@ -122,7 +121,8 @@ def stack_features(features: Mapping[str, np.ndarray], responses: Mapping[str, n
     """
     xs, groups = [], []
     for story in stories:
-        check_alignment(subject, story, split, len(features[story]), len(responses[story]), trimming)
-        xs.append(prepare_features(features[story], split, trimming))
+        kept = rows_of(rows, story)
+        check_alignment(subject, story, split, len(features[story]), len(responses[story]), kept)
+        xs.append(prepare_features(features[story], kept.features))
         groups.extend([story] * len(xs[-1]))
     return np.vstack(xs), np.array(groups)

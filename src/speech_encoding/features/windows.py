@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..errors import InputError
@@ -32,8 +34,8 @@ def window_ends(n_samples: int, sample_rate: int, chunk_size: float, context_siz
         (n_windows,) int64 exclusive end sample of each window: window i is
         audio[ends[i] - context:ends[i]], n_windows = (n_samples - context) // chunk + 1.
     """
-    chunk = int(round(chunk_size * sample_rate))
-    context = int(round(context_size * sample_rate))
+    chunk = window_length(sample_rate, chunk_size)
+    context = window_length(sample_rate, context_size)
     if chunk < 1 or context < 1:
         raise InputError(f"chunk_size {chunk_size} s / context_size {context_size} s are shorter "
                          f"than one sample at {sample_rate} Hz")
@@ -46,5 +48,24 @@ def window_ends(n_samples: int, sample_rate: int, chunk_size: float, context_siz
 
 
 def window_length(sample_rate: int, context_size: float) -> int:
-    """Window length in samples."""
+    """Window length (or stride) in samples: `context_size` seconds rounded to whole samples."""
     return int(round(context_size * sample_rate))
+
+
+class WindowGrid(NamedTuple):
+    """A story's window end times in seconds, and where the windows just outside the audio would
+    end: `before` the first (it would start before the audio) and `after` the last (it would end
+    after the audio)."""
+
+    times: np.ndarray
+    before: float
+    after: float
+
+
+def window_grid(n_samples: int, sample_rate: int, chunk_size: float, context_size: float,
+                story: str = "?") -> WindowGrid:
+    """The window end times extraction writes to times.npy, with their missing neighbours."""
+    ends = window_ends(n_samples, sample_rate, chunk_size, context_size, story)
+    chunk = window_length(sample_rate, chunk_size)
+    return WindowGrid(ends / sample_rate, (ends[0] - chunk) / sample_rate,
+                      (ends[-1] + chunk) / sample_rate)

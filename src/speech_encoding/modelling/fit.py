@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..design_matrix.preprocess import stack_features, standardize_with
+from ..design_matrix.trimming import StoryRows
 from ..run.devices import resolve_device
 from ..run.settings import TUTORIAL_SIGNIFICANCE, RidgeSettings, SignificanceSettings
 from .folds import inner_splits, outer_splits
@@ -232,32 +233,32 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
 
 
 def fit_nested_cv_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
-                          splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
-                          subject: str, working_bytes: int | None,
+                          splits: Mapping[str, str], rows: Mapping[str, StoryRows] | None,
+                          settings: RidgeSettings, subject: str, working_bytes: int | None,
                           weights_out: Callable[[tuple[int, ...]], np.ndarray] | None,
                           significance: SignificanceSettings) -> tuple[pd.DataFrame, dict]:
-    """Every story with the train_* trimming slices, concatenated; outer folds over all rows.
+    """Every story's kept rows, concatenated; outer folds over all rows.
 
     Parameters as `fit_stories`; returns the voxel table and the row counts and
     n_features that summary.json records.
     """
     n_voxels = next(iter(responses.values())).shape[1]
     stories = list(splits)
-    x, groups = stack_features(features, responses, stories, "train", trimming, subject)
+    x, groups = stack_features(features, responses, stories, rows, subject)
     weights = None if weights_out is None else weights_out(
         (settings.n_outer_folds, x.shape[1], n_voxels))
-    voxels = nested_cv_table(x, story_columns(responses, stories, "train", trimming), n_voxels,
+    voxels = nested_cv_table(x, story_columns(responses, stories, rows), n_voxels,
                              groups, settings, working_bytes, weights, significance)
     return voxels, {"n_rows": int(len(x)), "n_features": int(x.shape[1])}
 
 
 def fit_train_test_stories(features: Mapping[str, np.ndarray],
                            responses: Mapping[str, np.ndarray], splits: Mapping[str, str],
-                           trimming: Mapping, settings: RidgeSettings, subject: str,
-                           working_bytes: int | None,
+                           rows: Mapping[str, StoryRows] | None, settings: RidgeSettings,
+                           subject: str, working_bytes: int | None,
                            weights_out: Callable[[tuple[int, ...]], np.ndarray] | None,
                            significance: SignificanceSettings) -> tuple[pd.DataFrame, dict]:
-    """Training and test stories, each with their own trimming slices; scored on the test rows.
+    """Training and test stories, each with its kept rows; scored on the test stories' rows.
 
     Parameters as `fit_stories`; returns the voxel table and the row counts and
     n_features that summary.json records.
@@ -265,10 +266,9 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
     n_voxels = next(iter(responses.values())).shape[1]
     train = [story for story, split in splits.items() if split == "train"]
     test = [story for story, split in splits.items() if split == "test"]
-    x, groups = stack_features(features, responses, train, "train", trimming, subject)
-    x_test, test_groups = stack_features(features, responses, test, "test", trimming, subject)
-    targets = paired(story_columns(responses, train, "train", trimming),
-                     story_columns(responses, test, "test", trimming))
+    x, groups = stack_features(features, responses, train, rows, subject)
+    x_test, test_groups = stack_features(features, responses, test, rows, subject, split="test")
+    targets = paired(story_columns(responses, train, rows), story_columns(responses, test, rows))
     weights = None if weights_out is None else weights_out((x.shape[1], n_voxels))
     voxels = train_test_table(x, x_test, targets, n_voxels, settings, groups, significance,
                               test_groups, working_bytes=working_bytes, weights_out=weights)
@@ -277,8 +277,8 @@ def fit_train_test_stories(features: Mapping[str, np.ndarray],
 
 
 def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.ndarray],
-                splits: Mapping[str, str], trimming: Mapping, settings: RidgeSettings,
-                subject: str = "?", working_bytes: int | None = None,
+                splits: Mapping[str, str], rows: Mapping[str, StoryRows] | None,
+                settings: RidgeSettings, subject: str = "?", working_bytes: int | None = None,
                 weights_out: Callable[[tuple[int, ...]], np.ndarray] | None = None,
                 significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE
                 ) -> tuple[pd.DataFrame, dict]:
@@ -293,9 +293,11 @@ def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.n
         batch at a time.
     splits : mapping of str to str
         Per story, 'train' or 'test' (ignored in nested_cv, where every story is used).
-    trimming, settings, subject, working_bytes
-        The trimming config, the ridge settings, the subject (for messages), and the memory the
-        voxel batches may use.
+    rows : mapping of str to StoryRows, or None
+        Per story, the feature and response rows the fit keeps (planned by `run.row_plan`;
+        None keeps every row).
+    settings, subject, working_bytes
+        The ridge settings, the subject (for messages), and the memory the voxel batches may use.
     weights_out : callable, optional
         `weights_out(shape)` returns the float32 array that receives the weights:
         (n_features, n_voxels), or (n_outer_folds, n_features, n_voxels) in nested_cv.
@@ -312,7 +314,7 @@ def fit_stories(features: Mapping[str, np.ndarray], responses: Mapping[str, np.n
         (`significance_<key>`; summary.json).
     """
     mode = MODES.lookup(settings.mode)
-    voxels, counts = mode.fit(features, responses, splits, trimming, settings, subject,
+    voxels, counts = mode.fit(features, responses, splits, rows, settings, subject,
                               working_bytes, weights_out, significance)
     recorded = {f"significance_{key}": value for key, value in asdict(significance).items()}
     recorded["significance_combine"] = combination_rule(significance)

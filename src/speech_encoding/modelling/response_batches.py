@@ -10,32 +10,33 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..design_matrix.preprocess import prepare_responses, standardize_with
+from ..design_matrix.preprocess import prepare_responses, rows_of, standardize_with
+from ..design_matrix.trimming import StoryRows
 from .voxelwise_ridge import TargetBatches
 
 ColumnSource = Callable[[slice], np.ndarray]
 
 
-def story_columns(responses: Mapping[str, np.ndarray], stories: Sequence[str], split: str,
-                  trimming: Mapping) -> ColumnSource:
-    """Stories' responses trimmed for `split`, z-scored per story, stacked in `stories` order.
+def story_columns(responses: Mapping[str, np.ndarray], stories: Sequence[str],
+                  rows: Mapping[str, StoryRows] | None) -> ColumnSource:
+    """Stories' responses trimmed to their kept rows, z-scored per story, stacked in `stories` order.
 
     Parameters
     ----------
     responses : mapping of str to np.ndarray
-        Per story, its (n_trs, n_voxels) responses (may be memory-mapped).
+        Per story, its (n_rows, n_voxels) responses (may be memory-mapped).
     stories : sequence of str
-    split : str
-        'train' or 'test': which trimming slice applies.
-    trimming : mapping
+    rows : mapping of str to StoryRows, or None
+        Per story, the rows the fit keeps (None: every row).
 
     Returns
     -------
     ColumnSource
         `source(voxels)` gives the (n_rows, n_batch) float64 columns of a slice of voxels, n_rows
-        the trimmed rows of every story.
+        the kept rows of every story.
     """
-    return lambda voxels: np.vstack([prepare_responses(responses[story], split, trimming, voxels)
+    return lambda voxels: np.vstack([prepare_responses(responses[story], rows_of(rows, story).targets,
+                                                       voxels)
                                      for story in stories])
 
 

@@ -84,3 +84,13 @@ def mark_best_layers(table: pd.DataFrame) -> pd.DataFrame:
     ranked = table.assign(rank=rank.fillna(-np.inf)).sort_values("layer")
     best = ranked.groupby(["subject", "feature_set"])["rank"].idxmax()
     return table.assign(best_layer=table.index.isin(best.to_numpy()), best_layer_by=by)
+
+
+def trimming_warnings(table: pd.DataFrame) -> list[str]:
+    """One line per fit whose kept rows hold zero-padded delay blocks or blocks of TRs with no
+    window (counts from its summary.json; the fit's log has them per story)."""
+    flagged = table[(table["n_rows_zero_padded"] > 0) | (table["n_rows_without_windows"] > 0)]
+    return [f"{row.subject} / {row.feature_set} / layer {row.layer}: {row.n_rows_zero_padded} kept rows "
+            f"hold zero-padded delay blocks and {row.n_rows_without_windows} a block of a TR with no "
+            f"window, in {row.n_stories_with_warnings} stories (README, Choosing trimming)"
+            for row in flagged.itertuples()]

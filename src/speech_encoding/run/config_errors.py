@@ -24,11 +24,46 @@ def unknown_keys(error) -> list[str]:
     known = list(error.schema.get("properties", {}))
     lines = []
     for key in sorted(set(error.instance) - set(known)):
-        where = key_path([*error.path, key])
+        where = key_path([*error.absolute_path, key])
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else f" (known here: {', '.join(known)})"
         lines.append(f"{where}: not a known key{hint}")
     return lines
+
+
+def branch_errors(error) -> list:
+    """For a oneOf/anyOf error, the errors of the one branch written for the value's type (the
+    object branch for a mapping); none when no branch, or several, have that type."""
+    from jsonschema import Draft202012Validator
+
+    branches = error.schema[error.validator]
+    typed = [index for index, branch in enumerate(branches)
+             if "type" in branch and Draft202012Validator(branch).is_type(error.instance, branch["type"])]
+    if len(typed) != 1:
+        return []
+    return [sub for sub in error.context if sub.relative_schema_path[0] == typed[0]]
+
+
+def expected(branch: Mapping) -> str:
+    """What one oneOf branch admits, in a few words: its constant, else its type(s)."""
+    if "const" in branch:
+        return repr(branch["const"])
+    kind = branch.get("type", "a value")
+    return " or ".join(kind) if isinstance(kind, list) else str(kind)
+
+
+def error_lines(error) -> list[str]:
+    """The short lines of one schema error: unknown keys with a did-you-mean, the errors inside
+    the branch of a oneOf meant for the value's type, else the key and jsonschema's message."""
+    if error.validator == "additionalProperties":
+        return unknown_keys(error)
+    if error.validator in ("oneOf", "anyOf"):
+        inner = branch_errors(error)
+        if inner:
+            return [line for sub in inner for line in error_lines(sub)]
+        return [f"{key_path(error.absolute_path)}: {error.instance!r} is not valid; expected "
+                f"{' or '.join(expected(branch) for branch in error.schema[error.validator])}"]
+    return [f"{key_path(error.absolute_path)}: {error.message}"]
 
 
 def schema_error_lines(config: Mapping, schema: Mapping) -> list[str]:
@@ -37,13 +72,7 @@ def schema_error_lines(config: Mapping, schema: Mapping) -> list[str]:
 
     errors = sorted(Draft202012Validator(schema).iter_errors(config),
                     key=lambda error: [str(part) for part in error.path])
-    lines = []
-    for error in errors:
-        if error.validator == "additionalProperties":
-            lines.extend(unknown_keys(error))
-        else:
-            lines.append(f"{key_path(error.path)}: {error.message}")
-    return lines
+    return [line for error in errors for line in error_lines(error)]
 
 
 def check_schema(config: Mapping, schema_path: str | Path) -> None:

@@ -6,22 +6,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..data.audio import check_audio_file
+from ..data.audio import AudioLength, check_audio_file
 from ..data.manifest import Story, read_manifest
 from ..data.responses import list_subjects, response_shapes
-from ..design_matrix.trimming import check_alignment, check_rows_for_delays, trim_slice, trimmed_length
+from ..design_matrix.trimming import check_alignment, check_rows_for_delays
 from ..errors import InputError, raise_collected
 from ..features.model_config import inspect_model
 from ..modelling.modes import MODES
+from .row_plan import PlannedRows, plan_rows
 from .settings import RidgeSettings, check_config, check_folds, check_significance
+
+RowsPlan = Mapping[str, Mapping[str, PlannedRows]]
 
 
 def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories: Sequence[Story],
-                  trimming: Mapping, known_subjects: Sequence[str] | None = None) -> list[str]:
+                  rows: RowsPlan, known_subjects: Sequence[str] | None = None) -> list[str]:
     """The subjects to fit; with `known_subjects` (generated data) the files are not read yet.
 
     Otherwise every subject's response files must exist, be 2-D with one voxel count, and align
-    with the features after trimming (checked from the .npy headers only).
+    with the features after trimming in every feature set's `rows` (checked from the .npy
+    headers only).
     """
     available = list(known_subjects) if known_subjects is not None else list_subjects(responses_dir)
     subjects = available if spec == "all" else list(spec)
@@ -38,23 +42,32 @@ def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories:
                 problems.append(str(error))
                 continue
             for story in stories:
-                try:
-                    check_alignment(subject, story.name, story.split, story.n_trs,
-                                    shapes[story.name][0], trimming)
-                except InputError as error:
-                    problems.append(str(error))
-        raise_collected(problems, "problems with the response files")
+                for planned in (by_story[story.name] for by_story in rows.values()):
+                    try:
+                        check_alignment(subject, story.name, story.split, story.n_trs,
+                                        shapes[story.name][0], planned.rows, planned.auto)
+                    except InputError as error:
+                        problems.append(str(error))
+        raise_collected(list(dict.fromkeys(problems)), "problems with the response files")
     return subjects
 
 
-def check_stories(stories: Sequence[Story], trimming: Mapping, delays: list[int],
-                  min_duration: float, audio_exists: bool = True) -> None:
-    """Every story has rows for its delays after trimming, and (when it exists) usable audio of
-    at least `min_duration` seconds, from the file header only."""
-    for story in stories:
-        check_rows_for_delays(story.name, story.split, story.n_trs, trimming, delays)
-        if audio_exists:
-            check_audio_file(story.audio, story.name, min_duration)
+def check_story_rows(stories: Sequence[Story], rows: RowsPlan, delays: list[int]) -> None:
+    """Every story keeps more feature rows than its largest delay, in every feature set."""
+    for by_story in rows.values():
+        for story in stories:
+            check_rows_for_delays(story.name, story.split, story.n_trs, by_story[story.name].rows, delays)
+
+
+def check_audio(stories: Sequence[Story], min_duration: float) -> dict[str, AudioLength]:
+    """Every story's audio is usable and at least `min_duration` seconds long (from the file
+    header only); its length."""
+    return {story.name: check_audio_file(story.audio, story.name, min_duration) for story in stories}
+
+
+def fitted_rows(stories: Sequence[Story], rows: Mapping[str, PlannedRows], split: str) -> list[int]:
+    """The kept row counts of the stories of one split."""
+    return [rows[story.name].n_kept for story in stories if story.split == split]
 
 
 @dataclass(frozen=True)
@@ -94,22 +107,25 @@ def plan_feature_set(feature_set: Mapping,
 @dataclass(frozen=True)
 class GeneratedInputs:
     """Inputs that rules of the run itself will write (the demo's), standing in at planning for
-    files that do not exist yet: the stories, the subjects, the truth file, and per model as the
-    config spells it, the model a rule will build."""
+    files that do not exist yet: the stories, the subjects, the truth file, per model as the
+    config spells it, the model a rule will build, and per story the length of its audio."""
 
     stories: list[Story] | None = None
     subjects: list[str] | None = None
     models: Mapping[str, GeneratedModel] = field(default_factory=dict)
     truth: str | None = None
+    audio: Mapping[str, AudioLength] | None = None
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """The stories (splits as the mode uses them), subjects and feature sets of a run."""
+    """The stories (splits as the mode uses them), subjects and feature sets of a run, and per
+    feature set and story the rows its fits keep."""
 
     stories: list[Story]
     subjects: list[str]
     feature_sets: dict[str, FeatureSetPlan]
+    rows: dict[str, dict[str, PlannedRows]]
 
 
 def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
@@ -124,20 +140,17 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
                                 require_split=mode.uses_test_split)
     if not mode.uses_test_split:
         stories = [replace(story, split="train") for story in stories]
-    check_stories(stories, config["trimming"], config["fir_delays"],
-                  min_duration=max(fs["context_size"] for fs in config["feature_sets"]),
-                  audio_exists=generated.stories is None)
-    fitted_rows = [trimmed_length(story.n_trs, trim_slice(config["trimming"], "train", "features"))
-                   for story in stories if story.split == "train"]
-    check_folds(RidgeSettings.from_config(config["ridge"]), fitted_rows,
-                nested=not mode.uses_test_split)
+    min_duration = max(fs["context_size"] for fs in config["feature_sets"])
+    audio = generated.audio if generated.stories is not None else check_audio(stories, min_duration)
+    rows = plan_rows(config, stories, audio)
+    check_story_rows(stories, rows, config["fir_delays"])
+    settings = RidgeSettings.from_config(config["ridge"])
     scored_split = "test" if mode.uses_test_split else "train"
-    check_significance(config["significance"],
-                       [trimmed_length(story.n_trs, trim_slice(config["trimming"], scored_split,
-                                                               "features"))
-                        for story in stories if story.split == scored_split])
-    subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, config["trimming"],
+    for by_story in rows.values():
+        check_folds(settings, fitted_rows(stories, by_story, "train"), nested=not mode.uses_test_split)
+        check_significance(config["significance"], fitted_rows(stories, by_story, scored_split))
+    subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, rows,
                              known_subjects=generated.subjects)
     feature_sets = {fs["name"]: plan_feature_set(fs, generated.models.get(fs["model"]))
                     for fs in config["feature_sets"]}
-    return RunPlan(stories, subjects, feature_sets)
+    return RunPlan(stories, subjects, feature_sets, rows)

@@ -51,9 +51,10 @@ def delay_params(config: Mapping) -> dict:
     return {"fir_delays": list(config["fir_delays"]), "circpad": config["fir_circpad"]}
 
 
-def trimming_params(config: Mapping) -> dict:
-    """The trimming slices (they decide a fit's rows)."""
-    return canonical(config["trimming"])
+def trimming_params(rows: Mapping) -> dict:
+    """Per story, the rows a feature set's fits keep as planned (`row_plan.PlannedRows`): auto
+    trimming resolved to slices, so a change that leaves the rows as they were reruns nothing."""
+    return canonical({story: planned.to_params() for story, planned in rows.items()})
 
 
 def ridge_params(ridge: Mapping) -> dict:

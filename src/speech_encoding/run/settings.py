@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..design_matrix.trimming import check_explicit_keys
 from ..errors import InputError
 from ..features.compute_dtypes import check_compute_dtype
 from ..modelling.folds import inner_splits, outer_splits
@@ -37,6 +38,7 @@ def check_config(config: Mapping) -> None:
                 f">= chunk_size ({fs['chunk_size']})")
         if fs["device"] == "cpu":
             check_compute_dtype(fs["dtype"], "cpu", f"feature_sets[{index}] ({fs['name']})")
+    check_explicit_keys(config["trimming"])
     delays = config["fir_delays"]
     if len(set(delays)) != len(delays):
         raise InputError(f"fir_delays: duplicate delays in {delays}")
