@@ -44,7 +44,8 @@ ON_CLUSTER = ("--profile", str(REPO / "profiles" / "slurm"), "--slurm-no-account
 
 LOCAL_RULES = {"summarize", "all"}
 SUMMARY_OUTPUTS = ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
-                   "plots/r_histograms.png", "plots/p_histograms.png", "plots/best_layer.png")
+                   "plots/r_histograms.png", "plots/p_histograms.png", "plots/best_layer.png",
+                   "config_in_effect.yaml")
 FIT_LOG = "results/logs/fit_encoding_model/s1/tiny/layer0.log"
 
 

@@ -137,6 +137,22 @@ def test_an_edited_response_file_reruns_only_that_subjects_fits(base, tmp_path):
     assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 2, **DOWNSTREAM}
 
 
+def test_a_missing_feature_folder_is_rebuilt_when_a_later_job_must_run(base, tmp_path):
+    """Ctrl-C during a rerun's extraction leaves the story's folder deleted and its later files in
+    place: Snakemake plans nothing until a job that reads the folder must run (README, "After
+    Ctrl-C")."""
+    work, config = base
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    shutil.rmtree(copy_dir / "results" / "features" / "w" / "story01")
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {}
+    changed = copy.deepcopy(config)
+    changed["downsample"] = {"method": "lanczos"}
+    write_config(copy_dir, changed)
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {"extract_features": 1, "downsample": 8, "delay": 8,
+                                                    "fit_encoding_model": 4, **DOWNSTREAM}
+
+
 def test_stale_features_are_refused_by_downsample(base, tmp_path):
     """Features kept despite a changed setting (mtime-only triggers) stop downsampling."""
     work, config = base
@@ -168,8 +184,10 @@ def test_feature_sets_are_compared_in_summary_and_report(base):
     run_ok(work, "--report", str(work / "report.html"))
     report = (work / "report.html").read_text()
     for figure in ("median_r_by_layer.png", "r_histograms.png", "p_histograms.png", "best_layer.png",
-                   "summary.csv"):
+                   "summary.csv", "config_in_effect.yaml"):
         assert figure in report
+    # the configuration is shown, not only linked: a key this config leaves out, with its default
+    assert "significance" not in base[1] and "n_permutations: 1000" in report
 
 
 def requested_gpus(output: str, rule: str) -> dict[str, set[str]]:

@@ -1,18 +1,30 @@
-"""A job's log file: what log_to_file records (in a subprocess, since it takes over stderr)."""
+"""A job's log file: what log_to_file records (in a subprocess, since it takes over stderr), and an
+interrupted job ending with one line rather than a traceback."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
+import pytest
+
+from speech_encoding.run.job_logging import interrupt_hook, job_name
+
 JOB = """
-import logging, sys
+import logging, sys, time
 from speech_encoding.run.job_logging import log_to_file
-log_to_file(sys.argv[1])
+log_to_file(sys.argv[1], "extract_features", [("feature_set", "tiny"), ("story", "story04")])
 logging.info("working")
 print("progress", file=sys.stderr)
+if sys.argv[2:] == ["wait"]:
+    print("ready", flush=True)
+    time.sleep(60)
 """
+
+INTERRUPTED = ("Interrupted: extract_features (feature_set=tiny, story=story04). Snakemake removes "
+               "this job's incomplete outputs; rerun the same command to resume.")
 
 
 def log_of_job(tmp_path, **environment) -> str:
@@ -33,3 +45,49 @@ def test_a_job_outside_slurm_records_no_job_id(tmp_path):
     log = log_of_job(tmp_path)
     assert "SLURM_JOB_ID" not in log
     assert "working" in log and "progress" in log
+
+
+def raised(error: BaseException) -> tuple[type[BaseException], BaseException, object]:
+    """(type, value, traceback) of `error` raised and caught, as an excepthook receives them."""
+    try:
+        raise error
+    except BaseException:
+        return sys.exc_info()
+
+
+def test_an_interrupt_is_one_line_naming_the_job(capfd):
+    """In process: the hook writes to the terminal's stderr (fd 2), which log_to_file keeps."""
+    passed_on = []
+    hook = interrupt_hook(job_name("extract_features", [("feature_set", "tiny"), ("story", "story04")]),
+                          lambda *info: passed_on.append(info))
+    hook(*raised(KeyboardInterrupt()))
+    assert capfd.readouterr().err == INTERRUPTED + "\n"
+    assert not passed_on
+
+
+def test_other_errors_keep_their_traceback(capfd):
+    passed_on = []
+    hook = interrupt_hook("summarize", lambda *info: passed_on.append(info))
+    info = raised(ValueError("bad"))
+    hook(*info)
+    assert passed_on == [info] and capfd.readouterr().err == ""
+
+
+def test_a_rule_without_wildcards_is_named_alone():
+    assert job_name("summarize", []) == "summarize"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigint_ends_a_job_with_one_line_and_by_sigint(tmp_path):
+    """What Ctrl-C does to a running job: one line on the terminal and in the log, no traceback, and
+    the process still ends by SIGINT (so Snakemake reports the job as interrupted)."""
+    log = tmp_path / "job.log"
+    job = subprocess.Popen([sys.executable, "-c", JOB, str(log), "wait"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert job.stdout.readline() == "ready\n"
+    job.send_signal(signal.SIGINT)
+    _, terminal = job.communicate(timeout=60)
+    assert job.returncode == -signal.SIGINT
+    assert terminal == INTERRUPTED + "\n"
+    assert log.read_text().splitlines()[-1].endswith("WARNING root: " + INTERRUPTED)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,18 +20,23 @@ pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def first_demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The folder of a complete run of the tiny demo, and what snakemake printed."""
     workdir = tmp_path_factory.mktemp("demo")
     write_config(workdir, TINY_DEMO)
-    run_ok(workdir)
-    return workdir
+    return workdir, run_ok(workdir)
+
+
+@pytest.fixture(scope="module")
+def demo_run(first_demo_run) -> Path:
+    return first_demo_run[0]
 
 
 def test_demo_writes_every_output(demo_run):
     results = demo_run / "results"
     for name in ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
                  "plots/r_histograms.png", "plots/p_histograms.png", "demo/dataset/stories.tsv",
-                 "demo/dataset/truth.json"):
+                 "demo/dataset/truth.json", "config_in_effect.yaml"):
         assert (results / name).is_file(), name
     for story in ("story01", "story04"):
         assert (results / "audio" / "16000hz" / f"{story}.wav").is_file()
@@ -50,6 +57,20 @@ def test_demo_writes_every_output(demo_run):
             assert len(voxels) == 40 and np.isfinite(voxels[["r", "p", "q", "alpha"]]).all().all()
             summary = json.loads((fit / "summary.json").read_text())
             assert summary["n_test_rows"] == 25 and summary["n_train_rows"] == 75
+
+
+def test_jobs_print_no_shell_command(first_demo_run):
+    """Every rule runs a script: printshellcmds would print `Shell command: None` under each job."""
+    _, result = first_demo_run
+    output = result.stdout + result.stderr
+    assert "rule make_demo_dataset" in output and "rule extract_features" in output
+    assert "Shell command" not in output
+
+
+def test_the_config_in_effect_has_the_defaults_filled_in(demo_run):
+    written = yaml.safe_load((demo_run / "results" / "config_in_effect.yaml").read_text())
+    assert written == validated(TINY_DEMO)
+    assert written["significance"]["n_permutations"] == 1000 and written["fir_delays"] == [1, 2, 3, 4]
 
 
 def test_second_run_has_nothing_to_do(demo_run):

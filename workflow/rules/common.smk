@@ -92,6 +92,7 @@ def summary_outputs():
         f"{RESULTS}/plots/r_histograms.png",
         f"{RESULTS}/plots/p_histograms.png",
         f"{RESULTS}/plots/best_layer.png",
+        f"{RESULTS}/config_in_effect.yaml",
     ] + weights
 
 

@@ -1,4 +1,5 @@
-# One table and the figures over every subject x feature set x layer.
+# One table and the figures over every subject x feature set x layer, and the configuration in effect
+# (every key, the schema's defaults filled in) that the report shows beside them.
 
 
 localrules:
@@ -36,6 +37,11 @@ rule summarize:
             f"{RESULTS}/plots/best_layer.png",
             caption="../report/best_layer.rst",
             category="Encoding performance",
+        ),
+        config_in_effect=report(
+            f"{RESULTS}/config_in_effect.yaml",
+            caption="../report/config_in_effect.rst",
+            category="Configuration",
         ),
     log:
         f"{RESULTS}/logs/summarize.log",

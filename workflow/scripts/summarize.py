@@ -1,10 +1,16 @@
-"""Summary table and figures over every fit (with the demo's recovery of known voxels)."""
+"""Summary table and figures over every fit (with the demo's recovery of known voxels), and the
+configuration in effect."""
+
+from speech_encoding.run.job_logging import log_to_file
+
+log_to_file(snakemake.log[0], snakemake.rule, snakemake.wildcards.items())
 
 import json
 import logging
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from speech_encoding.report.plots import (
     plot_best_layers,
@@ -20,9 +26,7 @@ from speech_encoding.report.summary import (
     trimming_warnings,
 )
 from speech_encoding.run.atomic_io import save_parquet, save_text
-from speech_encoding.run.job_logging import log_to_file
 
-log_to_file(snakemake.log[0])
 fits = snakemake.params.fits
 summaries = [json.loads(open(path).read()) for path in snakemake.input.summaries]
 voxel_tables = [pd.read_parquet(path) for path in snakemake.input.voxels]
@@ -44,3 +48,5 @@ plot_r_histograms(fits, [v["r"].to_numpy() for v in voxel_tables], snakemake.out
 plot_p_histograms(fits, [v["p"].to_numpy() for v in voxel_tables], snakemake.output.p_histograms,
                   driven_masks)
 plot_best_layers(table, snakemake.output.best_layers)
+save_text(snakemake.output.config_in_effect, yaml.safe_dump(snakemake.config, sort_keys=False))
+logging.info("configuration in effect written to %s", snakemake.output.config_in_effect)
