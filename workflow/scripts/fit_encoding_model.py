@@ -1,9 +1,5 @@
 """Fit one subject x feature set x layer encoding model and score it on the test stories."""
 
-from speech_encoding.run.job_logging import log_to_file
-
-log_to_file(snakemake.log[0], snakemake.rule, snakemake.wildcards.items())
-
 import logging
 from contextlib import ExitStack
 
@@ -15,10 +11,12 @@ from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.modelling.memory_budget import working_memory_bytes
 from speech_encoding.modelling.weights_file import weights_writer
 from speech_encoding.run.atomic_io import save_json, save_parquet
+from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.run.rerun_policy import ridge_runtime
 from speech_encoding.run.row_plan import PlannedRows, row_log
 from speech_encoding.run.settings import RidgeSettings, SignificanceSettings
 
+log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
 settings = RidgeSettings.from_config({**snakemake.params.ridge, **ridge_runtime(snakemake.config)})

@@ -1,10 +1,6 @@
 """Summary table and figures over every fit (with the demo's recovery of known voxels), and the
 configuration in effect."""
 
-from speech_encoding.run.job_logging import log_to_file
-
-log_to_file(snakemake.log[0], snakemake.rule, snakemake.wildcards.items())
-
 import json
 import logging
 
@@ -26,7 +22,9 @@ from speech_encoding.report.summary import (
     trimming_warnings,
 )
 from speech_encoding.run.atomic_io import save_parquet, save_text
+from speech_encoding.run.job_logging import log_to_file
 
+log_to_file(snakemake.log[0])
 fits = snakemake.params.fits
 summaries = [json.loads(open(path).read()) for path in snakemake.input.summaries]
 voxel_tables = [pd.read_parquet(path) for path in snakemake.input.voxels]

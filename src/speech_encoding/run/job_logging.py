@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
 
 
-def log_to_file(path: str | Path, rule: str, wildcards: Iterable[tuple[str, str]] = ()) -> None:
+def log_to_file(path: str | Path) -> None:
     """Route logging, warnings and stderr of this process to `path` (line-buffered), and make an
-    interrupt end the job with one line naming `rule` and its `wildcards`. A job running under SLURM
-    first records its job id and node, so its log says where it ran."""
-    sys.excepthook = interrupt_hook(job_name(rule, wildcards), sys.excepthook)
+    interrupt end the job with one line naming it (`job_name` of the log path). A job running under
+    SLURM first records its job id and node, so its log says where it ran."""
+    sys.excepthook = interrupt_hook(job_name(path), sys.excepthook)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "w", buffering=1)
     sys.stderr = handle
@@ -29,10 +29,15 @@ def log_to_file(path: str | Path, rule: str, wildcards: Iterable[tuple[str, str]
                      os.environ.get("SLURMD_NODENAME", "unknown"))
 
 
-def job_name(rule: str, wildcards: Iterable[tuple[str, str]]) -> str:
-    """'rule (name=value, ...)', or the rule alone when it has no wildcards."""
-    values = ", ".join(f"{name}={value}" for name, value in wildcards)
-    return f"{rule} ({values})" if values else rule
+def job_name(log_path: str | Path) -> str:
+    """'rule (value/value)' from a log path `.../logs/<rule>/<wildcard values...>.log` (every rule's
+    log follows it); 'rule' alone for a rule without wildcards; the path itself otherwise."""
+    parts = Path(log_path).with_suffix("").parts
+    folders = [index for index, part in enumerate(parts[:-1]) if part == "logs"]
+    if not folders:
+        return str(log_path)
+    rule, *values = parts[folders[-1] + 1:]
+    return f"{rule} ({'/'.join(values)})" if values else rule
 
 
 def interrupt_hook(job: str, previous: ExceptHook) -> ExceptHook:
