@@ -22,8 +22,7 @@ TINY_DEMO = {
                        "ffn_dim": 64}},
     "feature_sets": [{"name": "tiny", "model": "results/demo/model", "chunk_size": 0.5,
                       "context_size": 1.0, "pool": "mean", "batch_size": 16}],
-    "trimming": {"train_features_start": 5, "train_targets_start": 5,
-                 "test_features_start": 5, "test_targets_start": 5},
+    # no trimming: auto, which keeps rows 5-29 of each story's 30 (tests/test_workflow.py)
     "ridge": {"chunk_length": 10, "n_inner_folds": 4},
     # 25 test rows: blocks of 3 give the permutation null 8 blocks (README, "Significance")
     "significance": {"block_length": 3},

@@ -46,7 +46,6 @@ def prepare(workdir, model) -> None:
         "dataset": {"stories": "data/stories.tsv", "responses": "data/responses"},
         "feature_sets": [{**TINY_DEMO["feature_sets"][0], "model": model, "pool": "last",
                           "layers": [0]}],
-        "trimming": TINY_DEMO["trimming"],
         "ridge": {"chunk_length": 5, "n_inner_folds": 3},
     })
 

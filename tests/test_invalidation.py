@@ -42,7 +42,6 @@ def base(tmp_path_factory, tiny_whisper, tiny_hubert):
                     "subjects": ["s1", "s2"]},
         "feature_sets": [{"name": "w", "model": "models/whisper", "pool": "mean", **window},
                          {"name": "h", "model": "models/hubert", "pool": "last", **window}],
-        "trimming": TINY_DEMO["trimming"],
         "ridge": {"chunk_length": 5, "n_inner_folds": 3},
     }
     write_config(work, config)
@@ -114,8 +113,7 @@ def one_feature_set(**extra) -> dict[str, int]:
                  id="downsampling reruns from downsample"),
     pytest.param(set_in("fir_delays", [1, 2]),
                  {"delay": 8, "fit_encoding_model": 4, **DOWNSTREAM}, id="delays rerun from delay"),
-    pytest.param(set_in("trimming", {**TINY_DEMO["trimming"], "train_features_start": 6,
-                                     "train_targets_start": 6}),
+    pytest.param(set_in("trimming", {"train_features_start": 6, "train_targets_start": 6}),
                  {"fit_encoding_model": 4, **DOWNSTREAM}, id="trimming reruns only fits"),
     pytest.param(set_in("dataset", "stories", "data/stories.tsv"),
                  {"resample_audio": 1, "extract_features": 2, "downsample": 2, "delay": 2,

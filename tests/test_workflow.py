@@ -57,6 +57,11 @@ def test_demo_writes_every_output(demo_run):
             assert len(voxels) == 40 and np.isfinite(voxels[["r", "p", "q", "alpha"]]).all().all()
             summary = json.loads((fit / "summary.json").read_text())
             assert summary["n_test_rows"] == 25 and summary["n_train_rows"] == 75
+            assert summary["trimming"] == "auto" and summary["n_rows_zero_padded"] == 0
+            assert summary["n_rows_without_windows"] == 0
+            log = (results / "logs" / "fit_encoding_model" / subject / "tiny" / f"layer{layer}.log")
+            assert "test story 'story04': auto trimming keeps 25 of 30 feature rows [5:30]" \
+                in log.read_text()
 
 
 def test_jobs_print_no_shell_command(first_demo_run):
@@ -109,7 +114,6 @@ def test_own_dataset_and_local_model_are_planned(tmp_path, tiny_demo_config):
                     "responses": str(tmp_path / "data" / "responses"), "subjects": ["s2"]},
         "feature_sets": [{**tiny_demo_config["feature_sets"][0], "model": str(tmp_path / "model"),
                           "layers": [1]}],
-        "trimming": tiny_demo_config["trimming"],
         "ridge": {"chunk_length": 10, "n_inner_folds": 3},
     }
     write_config(tmp_path, tiny_demo_config)
