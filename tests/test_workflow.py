@@ -157,7 +157,8 @@ def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
     assert planned == {"downsample": 8, "delay": 8, "fit_encoding_model": 4, "summarize": 1, "all": 1}
     run_ok(demo_run, config="nested.yaml")
     table = pd.read_parquet(demo_run / "results" / "summary.parquet")
-    assert set(table["mode"]) == {"nested_cv"} and (table["n_rows"] == 4 * 25).all()
+    # auto trimming: Lanczos reaches 6 s either side, so each story keeps rows 7-27 of 30 (not 5-29)
+    assert set(table["mode"]) == {"nested_cv"} and (table["n_rows"] == 4 * 21).all()
     assert (table["median_r_driven"] > table["median_r_other"] + 0.2).all()
     voxels = pd.read_parquet(demo_run / "results" / "fits" / "s1" / "tiny" / "layer0" / "voxels.parquet")
     assert {"n_significant_folds", "majority_significant"} <= set(voxels.columns)
