@@ -8,7 +8,11 @@ in bfloat16).
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +22,8 @@ from extraction_reference import load_reference, reference_features
 
 from speech_encoding.errors import InputError
 from speech_encoding.features.extract import extract_story, extract_story_file
-from speech_encoding.features.model_config import inspect_model
+from speech_encoding.features.families import family_of
+from speech_encoding.features.model_config import inspect_model, load_config
 from speech_encoding.features.model_inputs import batched_log_mel, encoder_inputs, padded_log_mel
 from speech_encoding.features.speech_model import load_encoder, resolve_dtype
 from speech_encoding.features.whisper_blocks import WhisperBlocks
@@ -205,9 +210,42 @@ def test_threads_follow_the_request_and_are_logged(tmp_path, tiny_hubert, audio,
         torch.set_num_threads(before)
 
 
-def test_model_inspection(tiny_whisper, tiny_hubert):
+def test_model_inspection(tiny_whisper, tiny_hubert, tiny_other_waveform_model):
     assert inspect_model(tiny_whisper) == ("whisper", 2)
     assert inspect_model(tiny_hubert) == ("waveform", 2)
+    for model in (tiny_whisper, tiny_hubert, tiny_other_waveform_model):
+        config = load_config(model)  # transformers' own reading of the folder
+        family = family_of(config.model_type, model)
+        assert inspect_model(model) == (family.name, family.layer_count(config))
+
+
+def test_model_inspection_imports_neither_torch_nor_transformers(tiny_whisper, tiny_hubert):
+    """Every snakemake start plans the run, and a SLURM job starts snakemake: torch costs seconds."""
+    code = ("import sys; from speech_encoding.features.model_config import inspect_model; "
+            f"print(inspect_model({tiny_whisper!r}), inspect_model({tiny_hubert!r})); "
+            "print(*sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    answers, modules = result.stdout.splitlines()
+    assert answers == "('whisper', 2) ('waveform', 2)"
+    assert not {"torch", "transformers"} & set(modules.split())
+
+
+def test_a_layer_count_left_to_the_library_default_is_read_through_transformers(tmp_path,
+                                                                                tiny_whisper):
+    from transformers import WhisperConfig
+
+    fields = json.loads((Path(tiny_whisper) / "config.json").read_text())
+    del fields["encoder_layers"]
+    (tmp_path / "config.json").write_text(json.dumps(fields))
+    assert WhisperConfig().encoder_layers != 2
+    assert inspect_model(str(tmp_path)) == ("whisper", WhisperConfig().encoder_layers)
+
+
+def test_an_unreadable_config_json_is_named(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "whisper",')
+    with pytest.raises(InputError, match=r"config\.json is not readable JSON"):
+        inspect_model(str(tmp_path))
 
 
 def test_unsupported_model_type_is_named(tmp_path):

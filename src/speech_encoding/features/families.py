@@ -28,9 +28,11 @@ class ModelFamily:
     model_types: tuple[str, ...]  # Hugging Face `model_type` values of this family
     feature_settings: tuple[str, ...] = ()  # feature-set settings only this family's features use
 
+    layer_count_key: str  # the config field that counts the encoder's transformer blocks
+
     def layer_count(self, config: PretrainedConfig) -> int:
         """Number of transformer blocks in the encoder (the embedding output is not a layer)."""
-        raise NotImplementedError
+        return int(getattr(config, self.layer_count_key))
 
     def encoder_network(self, network: torch.nn.Module) -> torch.nn.Module:
         """The part of a loaded AutoModel that is the audio encoder."""
@@ -98,9 +100,7 @@ class WhisperFamily(ModelFamily):
     name = "whisper"
     model_types = ("whisper",)
     feature_settings = ("whisper_padding",)
-
-    def layer_count(self, config: PretrainedConfig) -> int:
-        return int(config.encoder_layers)
+    layer_count_key = "encoder_layers"
 
     def encoder_network(self, network: torch.nn.Module) -> torch.nn.Module:
         return network.get_encoder()
@@ -145,9 +145,7 @@ class WaveformFamily(ModelFamily):
     name = "waveform"
     model_types = ("hubert", "wav2vec2", "wavlm", "data2vec-audio", "unispeech", "unispeech-sat",
                    "wav2vec2-conformer", "sew", "sew-d")
-
-    def layer_count(self, config: PretrainedConfig) -> int:
-        return int(config.num_hidden_layers)
+    layer_count_key = "num_hidden_layers"
 
     def model_inputs(self, encoder: SpeechEncoder, windows: Sequence[np.ndarray], sample_rate: int,
                      whisper_padding: str) -> torch.Tensor:
