@@ -74,7 +74,7 @@ def main() -> None:
     nested = {"mode": "nested_cv"}
     cases = [("train_test", {"mode": "train_test"}),
              ("nested_cv, chunked outer folds, gap 0 (tutorial)",
-              nested | {"outer_folding_type": "chunked", "fold_gap": 0})] + [
+              nested | {"outer_folding_type": "chunked", "fold_gap": 0, "fold_remainder": "last"})] + [
         (f"nested_cv, kfold outer folds, gap {gap}", nested | {"fold_gap": gap})
         for gap in args.gaps] + [
         ("nested_cv, group outer folds", nested | {"outer_folding_type": "group"})]

@@ -67,17 +67,50 @@ def ref_predict(x_train, y_train, x_test, voxel_alphas, singcutoff, normalpha):
     return pred
 
 
-def ref_folds(n_rows, n_folds, folding_type, chunk_length, seed):
+def ref_chunked_folds(n_rows, n_folds, chunk_length, order, remainder="spread"):
+    """Each fold's chunks (lists of rows), chunks dealt in `order`, by the definition in
+    ridge.fold_remainder's documentation. `last` (the tutorial's): chunk_length-row chunks, the
+    trailing rows joining the last chunk; n_chunks // n_folds chunks per fold, the last fold taking
+    the leftover chunks. `spread`: the leftover chunks go one each to the first folds, and the
+    leftover rows one at a time, in turn, to the folds with the fewest chunks, within such a fold to
+    its chunks (in time order) in turn."""
+    n_chunks = max(n_rows // chunk_length, 1)
+    counts = [n_chunks // n_folds] * n_folds
+    for extra in range(n_chunks % n_folds):
+        counts[extra if remainder == "spread" else -1] += 1
+    fold_of, position = {}, 0
+    for fold, count in enumerate(counts):
+        for _ in range(count):
+            fold_of[order[position]] = fold
+            position += 1
+    sizes = [chunk_length] * n_chunks
+    leftover = n_rows - n_chunks * chunk_length
+    if remainder == "last":
+        sizes[-1] += leftover
+    else:
+        short = [fold for fold in range(n_folds) if counts[fold] == min(counts)]
+        for i in range(leftover):
+            fold = short[i % len(short)]
+            its_chunks = [c for c in range(n_chunks) if fold_of[c] == fold]
+            sizes[its_chunks[(i // len(short)) % len(its_chunks)]] += 1
+    chunks, start = [], 0
+    for size in sizes:
+        chunks.append(list(range(start, start + size)))
+        start += size
+    folds, position = [], 0
+    for count in counts:
+        folds.append([chunks[c] for c in order[position:position + count]])
+        position += count
+    return folds
+
+
+def ref_folds(n_rows, n_folds, folding_type, chunk_length, seed, remainder="spread"):
+    """Validation rows of each fold: kfold, or chunked (chunks shuffled with `seed`)."""
     if folding_type == "kfold":
         return np.array_split(np.arange(n_rows), n_folds)
-    n_chunks = n_rows // chunk_length
-    chunks = [list(range(c * chunk_length, (c + 1) * chunk_length)) for c in range(n_chunks)]
-    chunks[-1] += list(range(n_chunks * chunk_length, n_rows))
-    order = np.random.default_rng(seed).permutation(n_chunks)
-    k = n_chunks // n_folds
-    bounds = [f * k for f in range(n_folds)] + [n_chunks]
-    return [np.array(sorted(r for c in order[bounds[f]:bounds[f + 1]] for r in chunks[c]))
-            for f in range(n_folds)]
+    order = list(np.random.default_rng(seed).permutation(max(n_rows // chunk_length, 1)))
+    return [np.array(sorted(row for chunk in fold for row in chunk))
+            for fold in ref_chunked_folds(n_rows, n_folds, chunk_length, order, remainder)]
 
 
 def as_splits(folds, n_rows):

@@ -1,35 +1,22 @@
 import numpy as np
 import pytest
+from ridge_reference import ref_chunked_folds
 
 from speech_encoding.errors import InputError
 from speech_encoding.modelling.folds import cv_splits, with_gap
 
+REMAINDERS = ["spread", "last"]
 
-def validation_folds(n_rows, n_folds, folding_type, chunk_length, seed):
+
+def validation_folds(n_rows, n_folds, folding_type, chunk_length, seed, remainder="spread"):
     """The validation rows of every fold of a partitioning folding type."""
-    return [held_out for _, held_out in cv_splits(n_rows, n_folds, folding_type, chunk_length, seed)]
+    return [held_out for _, held_out in cv_splits(n_rows, n_folds, folding_type, chunk_length, seed,
+                                                  remainder=remainder)]
 
 
-def reference_chunks(n_rows, chunk_length):
-    chunks = []
-    start = 0
-    while start + chunk_length <= n_rows:
-        chunks.append(list(range(start, start + chunk_length)))
-        start += chunk_length
-    if not chunks:
-        return [list(range(n_rows))]
-    chunks[-1].extend(range(start, n_rows))  # trailing rows join the last chunk
-    return chunks
-
-
-def reference_folds(n_rows, n_folds, chunk_length, order):
-    chunks = reference_chunks(n_rows, chunk_length)
-    k = len(chunks) // n_folds
-    folds = []
-    for f in range(n_folds):
-        positions = range(f * k, (f + 1) * k if f < n_folds - 1 else len(chunks))
-        folds.append(sorted(row for pos in positions for row in chunks[order[pos]]))
-    return folds
+def reference_folds(n_rows, n_folds, chunk_length, order, remainder):
+    return [sorted(row for chunk in fold for row in chunk)
+            for fold in ref_chunked_folds(n_rows, n_folds, chunk_length, order, remainder)]
 
 
 def assert_partition(folds, n_rows):
@@ -53,26 +40,54 @@ def test_kfold_is_contiguous_array_split(n_rows, n_folds):
     (61, 2, 20),   # 3 chunks, 1 trailing row
     (100, 5, 6),
 ])
-def test_chunked_contiguous_matches_reference(n_rows, n_folds, chunk_length):
-    folds = validation_folds(n_rows, n_folds, "chunked_contiguous", chunk_length, 0)
+@pytest.mark.parametrize("remainder", REMAINDERS)
+def test_chunked_contiguous_matches_reference(n_rows, n_folds, chunk_length, remainder):
+    folds = validation_folds(n_rows, n_folds, "chunked_contiguous", chunk_length, 0, remainder)
     assert_partition(folds, n_rows)
-    n_chunks = len(reference_chunks(n_rows, chunk_length))
-    expected = reference_folds(n_rows, n_folds, chunk_length, list(range(n_chunks)))
+    expected = reference_folds(n_rows, n_folds, chunk_length, list(range(n_rows // chunk_length)),
+                               remainder)
     assert [f.tolist() for f in folds] == expected
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345])
-@pytest.mark.parametrize("n_rows, n_folds, chunk_length", [(50, 3, 7), (200, 5, 10)])
-def test_chunked_matches_seeded_permutation(seed, n_rows, n_folds, chunk_length):
-    folds = validation_folds(n_rows, n_folds, "chunked", chunk_length, seed)
+@pytest.mark.parametrize("n_rows, n_folds, chunk_length", [(50, 3, 7), (200, 5, 10), (118, 5, 20)])
+@pytest.mark.parametrize("remainder", REMAINDERS)
+def test_chunked_matches_seeded_permutation(seed, n_rows, n_folds, chunk_length, remainder):
+    folds = validation_folds(n_rows, n_folds, "chunked", chunk_length, seed, remainder)
     assert_partition(folds, n_rows)
-    n_chunks = len(reference_chunks(n_rows, chunk_length))
-    order = np.random.default_rng(seed).permutation(n_chunks).tolist()
-    assert [f.tolist() for f in folds] == reference_folds(n_rows, n_folds, chunk_length, order)
+    order = np.random.default_rng(seed).permutation(n_rows // chunk_length).tolist()
+    expected = reference_folds(n_rows, n_folds, chunk_length, order, remainder)
+    assert [f.tolist() for f in folds] == expected
+
+
+def test_the_tutorials_last_fold_takes_the_rest_and_spread_balances():
+    """The trial's 118 rows in chunks of 20 over 5 folds."""
+    def sizes(remainder):
+        return sorted(len(f) for f in validation_folds(118, 5, "chunked", 20, 0, remainder))
+    assert sizes("last") == [20, 20, 20, 20, 38]
+    assert sizes("spread") == [23, 23, 24, 24, 24]
+
+
+@pytest.mark.parametrize("folding_type", ["chunked", "chunked_contiguous", "chunked_trimmed"])
+def test_spread_folds_differ_by_at_most_one_chunk(folding_type):
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n_folds, chunk_length = int(rng.integers(2, 8)), int(rng.integers(1, 25))
+        n_rows = int(rng.integers(n_folds * chunk_length, 12 * n_folds * chunk_length + 1))
+        splits = cv_splits(n_rows, n_folds, folding_type, chunk_length, 1, trim_size=0)
+        held_out = [len(validated) for _, validated in splits]
+        assert max(held_out) - min(held_out) <= chunk_length, (n_rows, n_folds, chunk_length)
+
+
+def test_group_folds_spread_the_leftover_stories():
+    groups = np.repeat(np.arange(8), 10)  # 8 stories of 10 rows over 3 folds
+    for remainder, expected in [("spread", [20, 30, 30]), ("last", [20, 20, 40])]:
+        splits = cv_splits(80, 3, "group", 5, 0, groups=groups, remainder=remainder)
+        assert sorted(len(validated) for _, validated in splits) == expected
 
 
 def test_chunked_folds_are_unions_of_whole_chunks():
-    chunks = reference_chunks(200, 10)
+    chunks = [list(range(start, start + 10)) for start in range(0, 200, 10)]
     for fold in validation_folds(200, 5, "chunked", 10, 3):
         members = set(fold.tolist())
         for chunk in chunks:
@@ -169,15 +184,11 @@ def loop_kfold_trimmed(n_rows, n_folds, trim):
     return splits
 
 
-def loop_chunked_trimmed(n_rows, n_folds, chunk_length, order, trim):
+def loop_chunked_trimmed(n_rows, n_folds, chunk_length, order, trim, remainder):
     """Chunked folds (as `reference_folds`), each test chunk without its first and last `trim`
     rows; training is every row of the other folds' chunks."""
-    chunks = reference_chunks(n_rows, chunk_length)
-    k = len(chunks) // n_folds
     splits = []
-    for f in range(n_folds):
-        positions = range(f * k, (f + 1) * k if f < n_folds - 1 else len(chunks))
-        test_chunks = [chunks[order[pos]] for pos in positions]
+    for test_chunks in ref_chunked_folds(n_rows, n_folds, chunk_length, order, remainder):
         in_fold = {row for chunk in test_chunks for row in chunk}
         test = sorted(row for chunk in test_chunks for row in chunk[trim:len(chunk) - trim])
         splits.append(([i for i in range(n_rows) if i not in in_fold], test))
@@ -204,10 +215,14 @@ def test_kfold_trimmed_matches_the_loop_definition(n_rows, n_folds, trim):
 @pytest.mark.parametrize("seed", [0, 7])
 @pytest.mark.parametrize("n_rows, n_folds, chunk_length, trim", [
     (200, 5, 20, 5), (61, 2, 20, 3), (50, 3, 7, 1), (100, 4, 12, 5)])
-def test_chunked_trimmed_matches_the_loop_definition(seed, n_rows, n_folds, chunk_length, trim):
-    got = cv_splits(n_rows, n_folds, "chunked_trimmed", chunk_length, seed, trim_size=trim)
-    order = np.random.default_rng(seed).permutation(len(reference_chunks(n_rows, chunk_length)))
-    assert as_lists(got) == loop_chunked_trimmed(n_rows, n_folds, chunk_length, order.tolist(), trim)
+@pytest.mark.parametrize("remainder", REMAINDERS)
+def test_chunked_trimmed_matches_the_loop_definition(seed, n_rows, n_folds, chunk_length, trim,
+                                                     remainder):
+    got = cv_splits(n_rows, n_folds, "chunked_trimmed", chunk_length, seed, trim_size=trim,
+                    remainder=remainder)
+    order = np.random.default_rng(seed).permutation(n_rows // chunk_length)
+    expected = loop_chunked_trimmed(n_rows, n_folds, chunk_length, order.tolist(), trim, remainder)
+    assert as_lists(got) == expected
 
 
 def test_trimmed_types_with_no_trim_are_the_untrimmed_types():

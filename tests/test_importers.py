@@ -310,6 +310,7 @@ def test_lebel_config_holds_the_tutorial_settings():
     ridge = config["ridge"]
     assert ridge["alphas"] == {"logspace": [-1, 8, 10]} and ridge["alpha_fdr"] == 0.05
     assert (ridge["n_inner_folds"], ridge["chunk_length"], ridge["folding_type"]) == (5, 20, "chunked")
+    assert ridge["fold_remainder"] == "last"
     assert ridge["normalpha"] and not ridge["single_alpha"]
 
 

@@ -304,7 +304,8 @@ def test_the_default_significance_is_calibrated_through_the_fit(mode, rho):
     assert low <= np.mean(voxels["p"] < 0.05) <= high
     assert np.mean(voxels["significant"]) <= 0.01
     assert summary["significance_method"] == "permutation" and summary["significance_null"] == "block"
-    tutorial_folds = {"outer_folding_type": "chunked", "fold_gap": 0} if mode == "nested_cv" else {}
+    tutorial_folds = {"fold_remainder": "last"} | (
+        {"outer_folding_type": "chunked", "fold_gap": 0} if mode == "nested_cv" else {})
     tutorial, summary = simulated_null_fit(mode, rho, tutorial_folds, TUTORIAL)
     assert np.mean(tutorial["p"] < 0.05) > high
     if mode == "nested_cv":

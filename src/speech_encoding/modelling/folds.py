@@ -5,6 +5,12 @@ Every function returns (train_rows, validation_rows) pairs of sorted index array
 and trained on otherwise. The `*_trimmed` types validate each held-out piece without its first and
 last `trim_size` rows, which neither train nor validate. A fold gap then drops the training rows
 within `gap` rows of a validated row of the same story.
+
+`remainder` says where what does not divide evenly goes (`ridge.fold_remainder`): `spread` gives
+the chunks (or stories) left over after an even deal one each to the first folds, and the rows
+left over after cutting chunks to the folds with fewer chunks, so that folds differ by at most one
+chunk (`chunk_lengths`); `last` gives them all to the last fold and the last chunk (the tutorial
+library's folds).
 """
 
 from __future__ import annotations
@@ -19,22 +25,144 @@ from ..registry import Registry
 Split = tuple[np.ndarray, np.ndarray]
 
 
-def row_chunks(n_rows: int, chunk_length: int) -> list[np.ndarray]:
-    """Contiguous chunks of `chunk_length` rows; trailing rows join the last chunk.
+REMAINDERS = ("spread", "last")
+
+
+def fold_counts(n_pieces: int, n_folds: int, remainder: str) -> list[int]:
+    """Pieces per fold: `n_pieces // n_folds` each, and the leftover pieces one each to the first
+    folds (`spread`) or all to the last fold (`last`)."""
+    if remainder not in REMAINDERS:
+        raise ValueError(f"fold remainder must be one of {REMAINDERS}, got {remainder!r}")
+    per_fold, extra = divmod(n_pieces, n_folds)
+    if remainder == "spread":
+        return [per_fold + (fold < extra) for fold in range(n_folds)]
+    return [per_fold] * (n_folds - 1) + [per_fold + extra]
+
+
+def deal(pieces: list[np.ndarray], order: np.ndarray, counts: list[int]) -> list[list[np.ndarray]]:
+    """Fold f takes the next `counts[f]` pieces of `order`.
 
     Parameters
     ----------
-    n_rows : int
-    chunk_length : int
+    pieces : list of np.ndarray
+        Int arrays of row indices (chunks or groups).
+    order : np.ndarray
+        (len(pieces),) permutation of piece indices.
+    counts : list of int
+        Pieces per fold (`fold_counts`), summing to len(pieces).
 
     Returns
     -------
-    list of np.ndarray
-        max(n_rows // chunk_length, 1) int64 arrays of consecutive row indices covering every row.
+    list of list of np.ndarray
+        Each fold's pieces (kept apart, so that trimmed types can trim each one).
+    """
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+    return [[pieces[p] for p in order[bounds[f]:bounds[f + 1]]] for f in range(len(counts))]
+
+
+def chunk_lengths(n_rows: int, chunk_length: int, chunk_folds: np.ndarray, remainder: str) -> np.ndarray:
+    """Rows of each chunk, in time order: `chunk_length`, plus the rows left over after them.
+
+    `last`: the leftover rows join the last chunk. `spread`: they go one at a time, in turn, to the
+    folds holding the fewest chunks, and within such a fold to its chunks in turn; since fewer
+    than `chunk_length` rows are left over, every fold then holds between q and q + 1 chunks'
+    worth of rows (q = chunks per fold, rounded down): folds differ by at most one chunk.
+
+    Parameters
+    ----------
+    n_rows, chunk_length : int
+    chunk_folds : np.ndarray
+        (n_chunks,) the fold each chunk (in time order) is dealt to.
+    remainder : str
+    """
+    lengths = np.full(len(chunk_folds), chunk_length)
+    leftover = n_rows - lengths.sum()
+    if remainder == "last":
+        lengths[-1] += leftover
+        return lengths
+    counts = np.bincount(chunk_folds)
+    short = np.flatnonzero(counts == counts[counts > 0].min())
+    for i in range(leftover):
+        fold_chunks = np.flatnonzero(chunk_folds == short[i % len(short)])
+        lengths[fold_chunks[(i // len(short)) % len(fold_chunks)]] += 1
+    return lengths
+
+
+def check_enough_pieces(n_pieces: int, n_folds: int, what: str, n_rows: int, key: str) -> None:
+    """There must be at least one piece (chunk or story) per fold.
+
+    Parameters
+    ----------
+    n_pieces : int
+        Chunks or stories.
+    n_folds : int
+    what : str
+        What the pieces are, for the message.
+    n_rows : int
+    key : str
+        The config key of the fold count, for the message.
+    """
+    if n_pieces < n_folds:
+        raise InputError(f"{key}={n_folds} needs at least {n_folds} {what}, but the {n_rows} rows "
+                         f"give {n_pieces}; lower {key} or change ridge.folding_type/chunk_length")
+
+
+def dealt_chunks(n_rows: int, n_folds: int, chunk_length: int, key: str, remainder: str,
+                 shuffle_seed: int | None) -> list[list[np.ndarray]]:
+    """Contiguous chunks of about `chunk_length` rows dealt to folds, in time order or shuffled.
+
+    Parameters
+    ----------
+    n_rows, n_folds, chunk_length, key, remainder
+        As in `cv_splits`.
+    shuffle_seed : int or None
+        Seed of the chunks' shuffle before dealing; None deals them in time order.
+
+    Returns
+    -------
+    list of list of np.ndarray
+        Each fold's chunks: int64 arrays of consecutive row indices, covering every row once.
     """
     n_chunks = max(n_rows // chunk_length, 1)
-    starts = [i * chunk_length for i in range(n_chunks)] + [n_rows]
-    return [np.arange(starts[i], starts[i + 1]) for i in range(n_chunks)]
+    check_enough_pieces(n_chunks, n_folds, f"chunks of ridge.chunk_length={chunk_length} rows",
+                        n_rows, key)
+    order = (np.arange(n_chunks) if shuffle_seed is None
+             else np.random.default_rng(shuffle_seed).permutation(n_chunks))
+    counts = fold_counts(n_chunks, n_folds, remainder)
+    chunk_folds = np.empty(n_chunks, dtype=int)
+    chunk_folds[order] = np.repeat(np.arange(n_folds), counts)
+    bounds = np.concatenate([[0], np.cumsum(chunk_lengths(n_rows, chunk_length, chunk_folds, remainder))])
+    chunks = [np.arange(bounds[c], bounds[c + 1]) for c in range(n_chunks)]
+    return deal(chunks, order, counts)
+
+
+def chunked_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
+                  groups: Sequence | None, key: str, remainder: str) -> list[list[np.ndarray]]:
+    """Chunks of `chunk_length` rows, shuffled with `seed`, dealt to folds.
+
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
+    """
+    return dealt_chunks(n_rows, n_folds, chunk_length, key, remainder, shuffle_seed=seed)
+
+
+def chunked_contiguous_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
+                             groups: Sequence | None, key: str, remainder: str) -> list[list[np.ndarray]]:
+    """Chunks of `chunk_length` rows dealt to folds in order.
+
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
+    """
+    return dealt_chunks(n_rows, n_folds, chunk_length, key, remainder, shuffle_seed=None)
+
+
+def kfold_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
+                groups: Sequence | None, key: str, remainder: str) -> list[list[np.ndarray]]:
+    """Contiguous folds of sizes that differ by at most one row, one piece each (any remainder).
+
+    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
+    """
+    if n_rows < n_folds:
+        raise InputError(f"{key}={n_folds} folds need at least {n_folds} rows, got {n_rows}")
+    return [[block] for block in np.array_split(np.arange(n_rows), n_folds)]
 
 
 def group_rows(groups: Sequence) -> list[np.ndarray]:
@@ -55,99 +183,8 @@ def group_rows(groups: Sequence) -> list[np.ndarray]:
     return [np.flatnonzero(labels == labels[i]) for i in np.sort(first)]
 
 
-def deal(pieces: list[np.ndarray], n_folds: int, order: np.ndarray) -> list[list[np.ndarray]]:
-    """Give each fold `len(pieces) // n_folds` pieces in `order`; the last fold takes the rest.
-
-    Parameters
-    ----------
-    pieces : list of np.ndarray
-        Int arrays of row indices (chunks or groups).
-    n_folds : int
-    order : np.ndarray
-        (len(pieces),) permutation of piece indices.
-
-    Returns
-    -------
-    list of list of np.ndarray
-        Each fold's pieces (kept apart, so that trimmed types can trim each one).
-    """
-    per_fold = len(pieces) // n_folds
-    bounds = [fold * per_fold for fold in range(n_folds)] + [len(pieces)]
-    return [[pieces[p] for p in order[bounds[f]:bounds[f + 1]]] for f in range(n_folds)]
-
-
-def check_enough_pieces(pieces: list[np.ndarray], n_folds: int, what: str, n_rows: int,
-                          key: str) -> None:
-    """There must be at least one piece (chunk or story) per fold.
-
-    Parameters
-    ----------
-    pieces : list of np.ndarray
-        Int arrays of row indices.
-    n_folds : int
-    what : str
-        What the pieces are, for the message.
-    n_rows : int
-    key : str
-        The config key of the fold count, for the message.
-    """
-    if len(pieces) < n_folds:
-        raise InputError(f"{key}={n_folds} needs at least {n_folds} {what}, but the {n_rows} rows "
-                         f"give {len(pieces)}; lower {key} or change ridge.folding_type/chunk_length")
-
-
-def chunk_pieces(n_rows: int, n_folds: int, chunk_length: int, key: str) -> list[np.ndarray]:
-    """Chunks of `chunk_length` rows, at least one per fold.
-
-    Parameters
-    ----------
-    n_rows, n_folds, chunk_length, key
-        As in `cv_splits`.
-
-    Returns
-    -------
-    list of np.ndarray
-        Int64 arrays of consecutive row indices, as `row_chunks`.
-    """
-    pieces = row_chunks(n_rows, chunk_length)
-    check_enough_pieces(pieces, n_folds, f"chunks of ridge.chunk_length={chunk_length} rows",
-                          n_rows, key)
-    return pieces
-
-
-def chunked_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                  groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
-    """Chunks of `chunk_length` rows, shuffled with `seed`, dealt to folds.
-
-    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
-    """
-    pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
-    return deal(pieces, n_folds, np.random.default_rng(seed).permutation(len(pieces)))
-
-
-def chunked_contiguous_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                             groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
-    """Chunks of `chunk_length` rows dealt to folds in order.
-
-    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
-    """
-    pieces = chunk_pieces(n_rows, n_folds, chunk_length, key)
-    return deal(pieces, n_folds, np.arange(len(pieces)))
-
-
-def kfold_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
-    """Contiguous folds of (nearly) equal size, one piece each.
-
-    Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
-    """
-    if n_rows < n_folds:
-        raise InputError(f"{key}={n_folds} folds need at least {n_folds} rows, got {n_rows}")
-    return [[block] for block in np.array_split(np.arange(n_rows), n_folds)]
-
-
 def group_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                groups: Sequence | None, key: str) -> list[list[np.ndarray]]:
+                groups: Sequence | None, key: str, remainder: str) -> list[list[np.ndarray]]:
     """Whole groups (stories), shuffled with `seed`, dealt to folds: no group is in two folds.
 
     Arguments as `cv_splits` passes them; returns each fold's held-out pieces (as `deal`).
@@ -155,8 +192,9 @@ def group_folds(n_rows: int, n_folds: int, chunk_length: int, seed: int,
     if groups is None or len(groups) != n_rows:
         raise ValueError("group folding needs one group label per row")
     pieces = group_rows(groups)
-    check_enough_pieces(pieces, n_folds, "stories", n_rows, key)
-    return deal(pieces, n_folds, np.random.default_rng(seed).permutation(len(pieces)))
+    check_enough_pieces(len(pieces), n_folds, "stories", n_rows, key)
+    order = np.random.default_rng(seed).permutation(len(pieces))
+    return deal(pieces, order, fold_counts(len(pieces), n_folds, remainder))
 
 
 def trimmed(piece: np.ndarray, trim_size: int) -> np.ndarray:
@@ -173,10 +211,10 @@ def partitioned(folds: Callable[..., list[list[np.ndarray]]],
     """
 
     def splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-               groups: Sequence | None, key: str, trim_size: int) -> list[Split]:
+               groups: Sequence | None, key: str, trim_size: int, remainder: str) -> list[Split]:
         all_rows = np.arange(n_rows)
         result = []
-        for pieces in folds(n_rows, n_folds, chunk_length, seed, groups, key):
+        for pieces in folds(n_rows, n_folds, chunk_length, seed, groups, key, remainder):
             held_out = np.sort(np.concatenate(pieces))
             validated = (np.sort(np.concatenate([trimmed(p, trim_size) for p in pieces]))
                          if trim else held_out)
@@ -191,11 +229,12 @@ def partitioned(folds: Callable[..., list[list[np.ndarray]]],
 
 
 def timeseries_splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
-                      groups: Sequence | None, key: str, trim_size: int) -> list[Split]:
+                      groups: Sequence | None, key: str, trim_size: int,
+                      remainder: str) -> list[Split]:
     """Expanding window: cut n_folds + 1 blocks; fold k validates block k + 1 on all rows before it.
 
-    Arguments as `cv_splits` passes them (trim_size unused); returns (train_rows, validation_rows)
-    pairs.
+    Arguments as `cv_splits` passes them (trim_size and remainder unused); returns
+    (train_rows, validation_rows) pairs.
     """
     block = n_rows // (n_folds + 1)
     if block < 1:
@@ -204,7 +243,7 @@ def timeseries_splits(n_rows: int, n_folds: int, chunk_length: int, seed: int,
     return [(np.arange(starts[k]), np.arange(starts[k], starts[k + 1])) for k in range(n_folds)]
 
 
-# Each maps (n_rows, n_folds, chunk_length, seed, groups, key, trim_size) to
+# Each maps (n_rows, n_folds, chunk_length, seed, groups, key, trim_size, remainder) to
 # (train_rows, validation_rows) pairs.
 FOLDING_TYPES: Registry[Callable[..., list[Split]]] = Registry(
     "folding type", "ridge.folding_type", [
@@ -249,7 +288,8 @@ def with_gap(splits: list[Split], gap: int, groups: Sequence | None, n_rows: int
 
 def cv_splits(n_rows: int, n_folds: int, folding_type: str, chunk_length: int, seed: int,
               groups: Sequence | None = None, key: str = "ridge.n_inner_folds", trim_size: int = 0,
-              gap: int = 0, gap_key: str = "ridge.inner_fold_gap") -> list[Split]:
+              gap: int = 0, gap_key: str = "ridge.inner_fold_gap",
+              remainder: str = "spread") -> list[Split]:
     """(train_rows, validation_rows) for every fold.
 
     Parameters
@@ -267,6 +307,8 @@ def cv_splits(n_rows: int, n_folds: int, folding_type: str, chunk_length: int, s
         Training rows within `gap` rows of a validated row of the same story are dropped.
     gap_key : str
         The gap's key named in errors.
+    remainder : str
+        `spread` or `last`: where rows and pieces that do not divide evenly go (module docstring).
 
     Returns
     -------
@@ -276,7 +318,7 @@ def cv_splits(n_rows: int, n_folds: int, folding_type: str, chunk_length: int, s
     if n_folds < 2:
         raise InputError(f"{key} must be >= 2, got {n_folds}")
     splits = FOLDING_TYPES.lookup(folding_type)(n_rows, n_folds, chunk_length, seed, groups, key,
-                                                trim_size)
+                                                trim_size, remainder)
     return with_gap(splits, gap, groups, n_rows, gap_key)
 
 
@@ -285,10 +327,11 @@ def inner_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
     with its attributes, e.g. RidgeSettings)."""
     return cv_splits(n_rows, ridge.n_inner_folds, ridge.folding_type, ridge.chunk_length, ridge.seed,
                      groups, "ridge.n_inner_folds", ridge.trim_size, ridge.inner_fold_gap,
-                     "ridge.inner_fold_gap")
+                     "ridge.inner_fold_gap", ridge.fold_remainder)
 
 
 def outer_splits(n_rows: int, groups: Sequence | None, ridge) -> list[Split]:
     """Nested CV's outer folds over all `n_rows` rows, from the `ridge` settings."""
     return cv_splits(n_rows, ridge.n_outer_folds, ridge.outer_folding_type, ridge.chunk_length, ridge.seed,
-                     groups, "ridge.n_outer_folds", ridge.trim_size, ridge.fold_gap, "ridge.fold_gap")
+                     groups, "ridge.n_outer_folds", ridge.trim_size, ridge.fold_gap, "ridge.fold_gap",
+                     ridge.fold_remainder)

@@ -75,6 +75,7 @@ class RidgeSettings:
     n_inner_folds: int
     folding_type: str
     chunk_length: int
+    fold_remainder: str
     normalpha: bool
     single_alpha: bool
     use_corr: bool
