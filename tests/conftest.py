@@ -66,6 +66,19 @@ def significance_settings(**significance):
     return SignificanceSettings.from_config(fit_sections({}, significance)["significance"])
 
 
+# The test files that run whole workflows, longest first. pytest-xdist hands whole files to its
+# workers in collection order (pyproject.toml: --dist loadfile --no-loadscope-reorder), so these
+# start at once and the short files fill in around them, rather than one of them starting last and
+# running alone at the end. test_cluster.py mostly waits for SLURM's status checks: it goes first.
+LONGEST_FIRST = ("test_cluster.py", "test_invalidation.py", "test_workflow.py", "test_faults.py",
+                 "test_importers.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept
+
+
 @pytest.fixture
 def tiny_demo_config() -> dict:
     """A demo config small enough for a whole workflow run in well under a minute."""

@@ -56,8 +56,11 @@ def lebel_config(model: str) -> dict:
 
 
 def expected_jobs(n_stories: int, n_fits: int) -> dict[str, int]:
-    per_story = {rule: n_stories for rule in ("resample_audio", "extract_features", "downsample", "delay")}
-    return {**per_story, "fit_encoding_model": n_fits, "summarize": 1, "all": 1}
+    """One feature set with one layer: per story resampling and extraction; downsample and delay
+    run once per feature set and layer."""
+    per_story = {rule: n_stories for rule in ("resample_audio", "extract_features")}
+    return {**per_story, "downsample": 1, "delay": 1, "fit_encoding_model": n_fits, "summarize": 1,
+            "all": 1}
 
 
 # ---------------------------------------------------------------- assembly pickles

@@ -76,7 +76,7 @@ def test_other_errors_keep_their_traceback(capfd):
 def test_the_job_is_named_from_its_log_path():
     assert job_name("/data/run/results/logs/summarize.log") == "summarize"
     assert job_name("logs/fit_encoding_model/s1/tiny/layer0.log") == "fit_encoding_model (s1/tiny/layer0)"
-    assert job_name("/tmp/logs/x/results/logs/delay/f/s/layer1.log") == "delay (f/s/layer1)"
+    assert job_name("/tmp/logs/x/results/logs/delay/f/layer1.log") == "delay (f/layer1)"
     assert job_name("/tmp/job.log") == "/tmp/job.log"
 
 

@@ -121,8 +121,9 @@ def test_own_dataset_and_local_model_are_planned(tmp_path, tiny_demo_config):
     rules = run_ok(tmp_path, "--list-rules", config="own.yaml").stdout
     assert "fit_encoding_model" in rules and "make_demo_dataset" not in rules
     result = run_ok(tmp_path, "-n", config="own.yaml")
-    assert planned_jobs(result) == {"resample_audio": 3, "extract_features": 3, "downsample": 3,
-                                    "delay": 3, "fit_encoding_model": 1, "summarize": 1, "all": 1}
+    # downsample and delay: one job per feature set and layer, each doing every story
+    assert planned_jobs(result) == {"resample_audio": 3, "extract_features": 3, "downsample": 1,
+                                    "delay": 1, "fit_encoding_model": 1, "summarize": 1, "all": 1}
 
 
 def test_bad_config_stops_before_any_job(tmp_path, tiny_demo_config):
@@ -154,7 +155,7 @@ def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
     tiny_demo_config["fir_circpad"] = False
     (demo_run / "nested.yaml").write_text(yaml.safe_dump(tiny_demo_config))
     planned = planned_jobs(run_ok(demo_run, "-n", config="nested.yaml"))
-    assert planned == {"downsample": 8, "delay": 8, "fit_encoding_model": 4, "summarize": 1, "all": 1}
+    assert planned == {"downsample": 2, "delay": 2, "fit_encoding_model": 4, "summarize": 1, "all": 1}
     run_ok(demo_run, config="nested.yaml")
     table = pd.read_parquet(demo_run / "results" / "summary.parquet")
     # auto trimming: Lanczos reaches 6 s either side, so each story keeps rows 7-27 of 30 (not 5-29)

@@ -57,10 +57,19 @@ def model_input(wildcards):
     return model if Path(model).is_dir() else []
 
 
-def tr_times_input(wildcards):
-    """The story's explicit TR-times file, when the manifest names one."""
-    path = STORIES[wildcards.story].tr_times_file
-    return [str(path)] if path else []
+def per_story(template):
+    """`template` for every story in manifest order, its other wildcards left as they are."""
+    return [template.replace("{story}", story) for story in STORIES]
+
+
+def story_feature_folders(wildcards):
+    """The feature set's feature folder of every story, in manifest order."""
+    return [f"{RESULTS}/features/{wildcards.feature_set}/{story}" for story in STORIES]
+
+
+def tr_times_files(wildcards):
+    """The explicit TR-times files the manifest names (stories without one have none)."""
+    return [str(s.tr_times_file) for s in STORIES.values() if s.tr_times_file]
 
 
 def fit_path(subject, feature_set, layer, name):

@@ -1,24 +1,26 @@
-# Per story x feature set x layer: features at window times -> the story's TR grid.
+# Per feature set x layer: every story's features at window times -> the story's TR grid. One job
+# per layer, not per story and layer: each story's share is milliseconds of numpy, far less than a
+# job's start, and the layer's fits need every story anyway.
 
 
 rule downsample:
     input:
-        features=f"{RESULTS}/features/{{feature_set}}/{{story}}",
-        tr_times=tr_times_input,
+        features=story_feature_folders,
+        tr_times=tr_times_files,
     output:
-        f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy",
+        per_story(f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy"),
     log:
-        f"{RESULTS}/logs/downsample/{{feature_set}}/{{story}}/layer{{layer}}.log",
+        f"{RESULTS}/logs/downsample/{{feature_set}}/layer{{layer}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/downsample/{{feature_set}}/{{story}}/layer{{layer}}.tsv"
+        f"{RESULTS}/benchmarks/downsample/{{feature_set}}/layer{{layer}}.tsv"
     conda:
         "../../envs/speech_encoding.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=10,
+        runtime=30,
     params:
-        grid=lambda wildcards: STORIES[wildcards.story].tr_grid_params(),
+        grids={name: story.tr_grid_params() for name, story in STORIES.items()},
         method=downsample_params(config["downsample"]),
         layer=lambda wildcards: int(wildcards.layer),
         extraction=extraction_settings_of,
