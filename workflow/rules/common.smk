@@ -62,11 +62,6 @@ def per_story(template):
     return [template.replace("{story}", story) for story in STORIES]
 
 
-def story_feature_folders(wildcards):
-    """The feature set's feature folder of every story, in manifest order."""
-    return [f"{RESULTS}/features/{wildcards.feature_set}/{story}" for story in STORIES]
-
-
 def tr_times_files(wildcards):
     """The explicit TR-times files the manifest names (stories without one have none)."""
     return [str(s.tr_times_file) for s in STORIES.values() if s.tr_times_file]
@@ -111,14 +106,6 @@ def extraction_settings_of(wildcards):
     return extraction_params(
         FEATURE_SETS[feature_set], PLAN.feature_sets[feature_set].family
     )
-
-
-def delayed_features(wildcards):
-    """Delayed features of every story, in manifest order."""
-    return [
-        f"{RESULTS}/delayed/{wildcards.feature_set}/{story}/layer{wildcards.layer}.npy"
-        for story in STORIES
-    ]
 
 
 def subject_responses(wildcards):

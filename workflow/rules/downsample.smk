@@ -5,7 +5,7 @@
 
 rule downsample:
     input:
-        features=story_feature_folders,
+        features=per_story(f"{RESULTS}/features/{{feature_set}}/{{story}}"),
         tr_times=tr_times_files,
     output:
         per_story(f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy"),

@@ -4,7 +4,9 @@
 
 rule fit_encoding_model:
     input:
-        features=delayed_features,
+        features=per_story(
+            f"{RESULTS}/delayed/{{feature_set}}/{{story}}/layer{{layer}}.npy"
+        ),
         responses=subject_responses,
     output:
         **fit_outputs(),
