@@ -29,6 +29,7 @@ include: "workflow/rules/resample_audio.smk"
 include: "workflow/rules/extract_features.smk"
 include: "workflow/rules/downsample.smk"
 include: "workflow/rules/delay.smk"
+include: "workflow/rules/noise_ceiling.smk"
 include: "workflow/rules/fit_encoding_model.smk"
 include: "workflow/rules/summarize.smk"
 

@@ -58,7 +58,8 @@ def default_sections(ridge: dict) -> tuple:
 
 METHODS = {"ttest two-sided, fisher (tutorial)": {"method": "ttest", "alternative": "two-sided"},
            "ttest greater": {"method": "ttest", "alternative": "greater", "combine": "cauchy"},
-           "permutation block (default)": {"method": "permutation", "alternative": "greater"},
+           "permutation phase (default)": {"method": "permutation", "alternative": "greater"},
+           "permutation block": {"method": "permutation", "alternative": "greater", "null": "block"},
            "permutation shift": {"method": "permutation", "alternative": "greater",
                                  "null": "shift"}}
 

@@ -2,9 +2,9 @@
 
     python benchmarks/ridge_fit.py                       # n=3000, p=1536, v=10000, 5 folds, 10 alphas
     python benchmarks/ridge_fit.py --large               # the stage alone: n=9000, v=95000, memmapped
-    python benchmarks/ridge_fit.py --large --significance block   # ... with the default null
+    python benchmarks/ridge_fit.py --large --significance phase   # ... with the default null
 
-`--significance` (ttest, block or shift; the stage only) sets significance.method/null: with a
+`--significance` (ttest, phase, block or shift; the stage only) sets significance.method/null: with a
 permutation null the stage also draws `--permutations` nulls per voxel, and the difference from a
 `ttest` run is the null's cost.
 
@@ -45,8 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="stage only, n=9000 rows and v=95000 voxels read memory-mapped")
     parser.add_argument("--stage-only", action="store_true",
                         help="as --large (memory-mapped, stage only) at --rows and --voxels")
-    parser.add_argument("--significance", choices=["ttest", "block", "shift"], default="ttest")
-    parser.add_argument("--permutations", type=int, default=1000)
+    parser.add_argument("--significance", choices=["ttest", "phase", "block", "shift"],
+                        default="ttest")
+    parser.add_argument("--permutations", type=int, default=10000)
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

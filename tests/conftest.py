@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 TINY_DEMO = {
     "results_dir": "results",
     "dataset": {"stories": "results/demo/dataset/stories.tsv",
-                "responses": "results/demo/dataset/responses", "subjects": "all"},
+                "responses": "results/demo/dataset/responses",
+                "repeats": "results/demo/dataset/repeats", "subjects": "all"},
     "demo": {"seed": 3, "n_train_stories": 3, "n_test_stories": 1, "story_duration": 60.0,
              "sample_rate": 22050, "tr": 2.0, "subjects": ["s1", "s2"], "n_voxels": 40,
              "n_driven": 12, "noise_level": 0.7,
@@ -24,8 +25,6 @@ TINY_DEMO = {
                       "context_size": 1.0, "pool": "mean", "batch_size": 16}],
     # no trimming: auto, which keeps rows 5-29 of each story's 30 (tests/test_workflow.py)
     "ridge": {"chunk_length": 10, "n_inner_folds": 4},
-    # 25 test rows: blocks of 3 give the permutation null 8 blocks (README, "Significance")
-    "significance": {"block_length": 3},
 }
 
 

@@ -77,10 +77,14 @@ def write_wav(path: Path, seconds: float, rate: int = 16000, seed: int = 0) -> P
 
 def write_ds003020(root: Path, respdict: dict[str, int], subjects: dict[str, int],
                    no_audio: tuple[str, ...] = (), no_responses: tuple[str, ...] = (),
-                   extra_rows: dict[tuple[str, str], int] | None = None) -> Path:
+                   extra_rows: dict[tuple[str, str], int] | None = None, n_repeats: int = 3,
+                   repeat_rows: int = 0) -> Path:
     """A ds003020-shaped tree: respdict.json, stimuli/*.wav (N * 2 s), preprocessed .hf5 files.
 
-    `subjects` maps subject -> voxel count; responses have N - 20 rows plus `extra_rows`.
+    `subjects` maps subject -> voxel count; responses have N - 20 rows plus `extra_rows`. The test
+    story's files also hold `individual_repeats`: `n_repeats` presentations (a shared signal plus
+    each its own noise; `repeat_rows` more rows than `data`, to make a bad file) whose mean is
+    `data`.
     """
     import h5py
 
@@ -99,7 +103,11 @@ def write_ds003020(root: Path, respdict: dict[str, int], subjects: dict[str, int
                 continue
             rows = n - 20 + extra_rows.get((subject, story), 0)
             with h5py.File(folder / f"{story}.hf5", "w") as handle:
-                handle["data"] = rng.standard_normal((rows, n_voxels))
                 if story == "wheretheressmoke":
-                    handle["individual_repeats"] = rng.standard_normal((2, rows, n_voxels))
+                    signal = rng.standard_normal((rows + repeat_rows, n_voxels))
+                    repeats = signal + rng.standard_normal((n_repeats, *signal.shape))
+                    handle["individual_repeats"] = repeats
+                    handle["data"] = repeats.mean(axis=0)[:rows]
+                else:
+                    handle["data"] = rng.standard_normal((rows, n_voxels))
     return root

@@ -35,7 +35,7 @@ def test_defaults_are_filled_in():
     assert (ridge["normalize_features"], ridge["normalize_targets"]) == (False, False)
     assert (ridge["outer_folding_type"], ridge["fold_gap"], ridge["inner_fold_gap"]) == ("kfold", 20, 0)
     assert config["significance"] == {"method": "permutation", "alternative": "greater",
-                                      "null": "block", "n_permutations": 1000, "block_length": 10,
+                                      "null": "phase", "n_permutations": 10000, "block_length": 10,
                                       "seed": 0, "combine": None}
 
 

@@ -53,6 +53,26 @@ def test_manifest_matches_the_planned_stories(demo_dataset):
     assert response.shape == (30, 40) and response.dtype == np.float32
 
 
+def test_the_test_story_is_the_mean_of_its_repeats_with_the_planted_ceilings(demo_dataset):
+    demo = validated(TINY_DEMO)["demo"]
+    assert sorted(p.name for p in (demo_dataset / "repeats" / "s1").iterdir()) == ["story04.npy"]
+    repeats = np.load(demo_dataset / "repeats" / "s1" / "story04.npy")
+    assert repeats.shape == (demo["n_repeats"], 30, 40) and repeats.dtype == np.float32
+    response = np.load(demo_dataset / "responses" / "s1" / "story04.npy")
+    np.testing.assert_allclose(response, repeats.astype(np.float64).mean(axis=0), atol=1e-6)
+    assert not np.allclose(repeats[0], repeats[1])  # each repeat has its own noise
+    truth = json.loads((demo_dataset / "truth.json").read_text())["s1"]
+    ceiling = np.array(truth["noise_ceiling"])
+    driven = np.zeros(40, dtype=bool)
+    driven[truth["driven_voxels"]] = True
+    # drive variance 1, noise 0.7 ** 2 per repeat, 4 repeats averaged
+    np.testing.assert_allclose(ceiling[driven], np.sqrt(1 / (1 + 0.49 / 4)))
+    assert not ceiling[~driven].any()
+    # the repeats' driven voxels share the drive: their mean differs from each repeat by noise only
+    residual = repeats[:, :, driven] - repeats[:, :, driven].mean(axis=0)
+    assert 0.5 < residual.std() / 0.7 < 1.0  # about sqrt(3 / 4) of the per-repeat noise
+
+
 def test_band_envelopes_follow_band_energy():
     rate = 16000
     t = np.arange(rate) / rate

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -55,12 +56,13 @@ def lebel_config(model: str) -> dict:
     return config
 
 
-def expected_jobs(n_stories: int, n_fits: int) -> dict[str, int]:
+def expected_jobs(n_stories: int, n_fits: int, n_ceilings: int = 0) -> dict[str, int]:
     """One feature set with one layer: per story resampling and extraction; downsample and delay
-    run once per feature set and layer."""
+    run once per feature set and layer; a noise ceiling per subject with repeats of the test story."""
     per_story = {rule: n_stories for rule in ("resample_audio", "extract_features")}
-    return {**per_story, "downsample": 1, "delay": 1, "fit_encoding_model": n_fits, "summarize": 1,
-            "all": 1}
+    ceilings = {"noise_ceiling": n_ceilings} if n_ceilings else {}
+    return {**per_story, "downsample": 1, "delay": 1, **ceilings, "fit_encoding_model": n_fits,
+            "summarize": 1, "all": 1}
 
 
 # ---------------------------------------------------------------- assembly pickles
@@ -261,6 +263,39 @@ def test_ds003020_becomes_a_dataset_on_the_tutorial_grid(ds003020, tmp_path, cap
     assert "derivative/preprocessed_data/UTS02/souls.hf5" in record["files"]
 
 
+def test_ds003020_individual_repeats_become_repeats_files(ds003020, tmp_path, caplog):
+    import h5py
+
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "data"
+    assert import_lebel(ds003020, out, "--subjects", "UTS01", "UTS02") == 0
+    for subject, n_voxels in SUBJECTS.items():
+        assert sorted(p.name for p in (out / "repeats" / subject).iterdir()) == ["wheretheressmoke.npy"]
+        repeats = np.load(out / "repeats" / subject / "wheretheressmoke.npy")
+        source = ds003020 / "derivative" / "preprocessed_data" / subject / "wheretheressmoke.hf5"
+        with h5py.File(source, "r") as handle:
+            np.testing.assert_array_equal(repeats, handle["individual_repeats"][:].astype(np.float32))
+        assert repeats.dtype == np.float32 and repeats.shape == (3, 70 - 20, n_voxels)
+        assert f"subject {subject}: responses to 3 stories written; repeats: wheretheressmoke x 3" \
+            in caplog.text
+    record, = json.loads((out / "PROVENANCE.json").read_text())["imports"]
+    assert record["repeats"] == {"UTS01": {"wheretheressmoke": 3}, "UTS02": {"wheretheressmoke": 3}}
+
+
+def test_ds003020_repeats_of_another_shape_are_an_error(tmp_path, capsys):
+    root = write_ds003020(tmp_path / "ds", N_TRS, SUBJECTS, repeat_rows=1)
+    assert import_lebel(root, tmp_path / "data", "--subjects", "UTS01") == 1
+    error = capsys.readouterr().err
+    assert "wheretheressmoke.hf5: individual_repeats has shape (3, 51, 5)" in error
+    assert "the shape of 'data' (50, 5)" in error
+
+
+def test_an_assembly_import_makes_an_empty_repeats_folder(tmp_path, monkeypatch, audio_dir):
+    pickle_path, _ = write_assembly(tmp_path, monkeypatch)
+    assert import_assembly(pickle_path, "UTS03", audio_dir, tmp_path / "data") == 0
+    assert (tmp_path / "data" / "repeats").is_dir() and not any((tmp_path / "data" / "repeats").iterdir())
+
+
 def test_subjects_imported_one_at_a_time_share_one_manifest(ds003020, tmp_path, capsys):
     together, apart = tmp_path / "together", tmp_path / "apart"
     assert import_lebel(ds003020, together, "--subjects", "UTS01", "UTS02") == 0
@@ -321,7 +356,7 @@ def test_lebel_config_holds_the_tutorial_settings():
 def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, tiny_whisper):
     assert import_lebel(ds003020, tmp_path / "data" / "lebel", "--subjects", "UTS01", "UTS02") == 0
     write_config(tmp_path, lebel_config(tiny_whisper))
-    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2)
+    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2)
     run_ok(tmp_path)
     results = tmp_path / "results" / "lebel"
     table = pd.read_parquet(results / "summary.parquet")
@@ -332,6 +367,11 @@ def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, 
         assert summary["n_train_rows"] == (70 - 20) + (72 - 20)
         assert summary["n_test_rows"] == 70 - 60
         assert summary["n_voxels"] == n_voxels
+        # the test story's imported repeats give the voxels ceilings (signal sd = noise sd, 3 repeats:
+        # 0.87 planted, estimated from the 10 scored rows)
+        voxels = pd.read_parquet(fit / "voxels.parquet")
+        assert voxels["noise_ceiling"].notna().sum() >= n_voxels - 1
+        assert voxels["noise_ceiling"].median() > 0.5
 
 
 @pytest.mark.workflow
@@ -350,4 +390,4 @@ def test_the_shipped_lebel_config_plans_as_is_with_the_model_in_the_hub_cache(ds
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert import_lebel(ds003020, tmp_path / "data" / "lebel", "--subjects", "UTS01", "UTS02") == 0
     shutil.copy(REPO / "config" / "lebel.yaml", tmp_path / "config.yaml")
-    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2)
+    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2)

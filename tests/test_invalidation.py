@@ -39,7 +39,7 @@ def base(tmp_path_factory, tiny_whisper, tiny_hubert):
     window = {"chunk_size": 1.0, "context_size": 1.0, "layers": [0], "batch_size": 16}
     config = {
         "dataset": {"stories": "data/base.tsv", "responses": "data/responses",
-                    "subjects": ["s1", "s2"]},
+                    "repeats": "data/repeats", "subjects": ["s1", "s2"]},
         "feature_sets": [{"name": "w", "model": "models/whisper", "pool": "mean", **window},
                          {"name": "h", "model": "models/hubert", "pool": "last", **window}],
         "ridge": {"chunk_length": 5, "n_inner_folds": 3},
@@ -109,18 +109,28 @@ def one_feature_set(**extra) -> dict[str, int]:
                  id="batch_size and device change nothing"),
     pytest.param(set_in("feature_sets", 0, "target_sample_rate", 8000),
                  one_feature_set(resample_audio=4), id="target_sample_rate"),
+    # both move auto trimming (a wider kernel, fewer delays), so the test story's ceilings are
+    # computed over its new scored rows (one file per subject; both feature sets keep the same rows)
     pytest.param(set_in("downsample", {"method": "lanczos"}),
-                 {"downsample": 2, "delay": 2, "fit_encoding_model": 4, **DOWNSTREAM},
+                 {"downsample": 2, "delay": 2, "noise_ceiling": 2, "fit_encoding_model": 4, **DOWNSTREAM},
                  id="downsampling reruns from downsample"),
     pytest.param(set_in("fir_delays", [1, 2]),
-                 {"delay": 2, "fit_encoding_model": 4, **DOWNSTREAM}, id="delays rerun from delay"),
+                 {"delay": 2, "noise_ceiling": 2, "fit_encoding_model": 4, **DOWNSTREAM},
+                 id="delays rerun from delay"),
     pytest.param(set_in("trimming", {"train_features_start": 6, "train_targets_start": 6}),
                  {"fit_encoding_model": 4, **DOWNSTREAM}, id="trimming reruns only fits"),
     pytest.param(set_in("dataset", "stories", "data/stories.tsv"),
                  {"resample_audio": 1, "extract_features": 2, "downsample": 2, "delay": 2,
                   "fit_encoding_model": 4, **DOWNSTREAM}, id="a new story"),
     pytest.param(set_in("dataset", "subjects", ["s1", "s2", "s3"]),
-                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="a new subject"),
+                 {"noise_ceiling": 1, "fit_encoding_model": 2, **DOWNSTREAM}, id="a new subject"),
+    pytest.param(set_in("trimming", {"test_features_start": 6, "test_targets_start": 6}),
+                 {"noise_ceiling": 2, "fit_encoding_model": 4, **DOWNSTREAM},
+                 id="test trimming: ceilings over the new rows"),
+    pytest.param(set_in("noise_ceiling", {"min_ceiling": 0.5}), DOWNSTREAM,
+                 id="min_ceiling reruns only the summary"),
+    pytest.param(set_in("dataset", "repeats", None), {"fit_encoding_model": 4, **DOWNSTREAM},
+                 id="no repeats: the fits lose their ceilings"),
 ])
 def test_change_reruns_exactly_what_it_invalidates(base, change, expected):
     assert plan_after(base, change) == expected
@@ -136,6 +146,16 @@ def test_an_edited_response_file_reruns_only_that_subjects_fits(base, tmp_path):
     assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 2, **DOWNSTREAM}
 
 
+def test_an_edited_repeats_file_reruns_only_that_subjects_ceiling_and_fits(base, tmp_path):
+    work, _ = base
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    path = copy_dir / "data" / "repeats" / "s2" / "story05.npy"
+    np.save(path, np.load(path)[::-1])
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {"noise_ceiling": 1, "fit_encoding_model": 2,
+                                                    **DOWNSTREAM}
+
+
 def test_a_missing_feature_folder_is_rebuilt_when_a_later_job_must_run(base, tmp_path):
     """Ctrl-C during a rerun's extraction leaves the story's folder deleted and its later files in
     place: Snakemake plans nothing until a job that reads the folder must run (README, "After
@@ -149,7 +169,8 @@ def test_a_missing_feature_folder_is_rebuilt_when_a_later_job_must_run(base, tmp
     changed["downsample"] = {"method": "lanczos"}
     write_config(copy_dir, changed)
     assert planned_jobs(run_ok(copy_dir, "-n")) == {"extract_features": 1, "downsample": 2, "delay": 2,
-                                                    "fit_encoding_model": 4, **DOWNSTREAM}
+                                                    "noise_ceiling": 2, "fit_encoding_model": 4,
+                                                    **DOWNSTREAM}
 
 
 def test_stale_features_are_refused_by_downsample(base, tmp_path):
@@ -180,10 +201,13 @@ def test_feature_sets_are_compared_in_summary_and_report(base):
     run_ok(work, "--report", str(work / "report.html"))
     report = (work / "report.html").read_text()
     for figure in ("median_r_by_layer.png", "r_histograms.png", "p_histograms.png", "best_layer.png",
-                   "summary.csv", "config_in_effect.yaml"):
+                   "summary.csv", "config_in_effect.yaml", "Noise ceilings"):
         assert figure in report
+    # the noise-ceiling figure of each subject, with its caption
+    assert (work / "results" / "plots" / "noise_ceiling" / "s1.png").stat().st_size > 0
+    assert "Held-out r of every voxel against its noise ceiling" in report
     # the configuration is shown, not only linked: a key this config leaves out, with its default
-    assert "significance" not in base[1] and "n_permutations: 1000" in report
+    assert "significance" not in base[1] and "n_permutations: 10000" in report
 
 
 def requested_gpus(output: str, rule: str) -> dict[str, set[str]]:

@@ -1,5 +1,6 @@
-"""Significance: the circular-shift null against a plain loop, its calibration on seeded
-autocorrelated nulls (binomial tolerances), the t-test path equal to the tutorial's output."""
+"""Significance: the phase, circular-shift and block nulls against plain loops, their calibration
+on seeded autocorrelated nulls (binomial tolerances), the t-test path equal to the tutorial's
+output."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from speech_encoding.modelling.significance import (
     block_null_pvalues,
     combination_rule,
     draw_block_orders,
+    draw_phase_rotations,
     draw_shifts,
     held_out_units,
+    phase_null_pvalues,
     pvalue_function,
     shift_null_pvalues,
     ttest_pvalues,
@@ -37,6 +40,7 @@ from speech_encoding.run.settings import TUTORIAL_SIGNIFICANCE, SignificanceSett
 PERMUTATION = SignificanceSettings(method="permutation", alternative="greater", null="block",
                                    n_permutations=199, block_length=5, seed=3, combine=None)
 SHIFT = dataclasses.replace(PERMUTATION, null="shift")
+PHASE = dataclasses.replace(PERMUTATION, null="phase")
 
 
 def loop_units(rows, groups):
@@ -119,6 +123,50 @@ def test_block_null_matches_the_loop(alternative):
     assert got[:3].max() <= 0.1 and got[3:].min() > 0.01
 
 
+def phase_surrogate(series, rotation):
+    """Plain definition: the series with its (one-sided) Fourier coefficients rotated."""
+    return np.fft.irfft(np.fft.rfft(series) * rotation, n=len(series))
+
+
+@pytest.mark.parametrize("alternative", ["greater", "two-sided"])
+@pytest.mark.parametrize("draw_chunk", [7, 500])
+def test_phase_null_matches_the_loop(alternative, draw_chunk, monkeypatch):
+    monkeypatch.setattr("speech_encoding.modelling.significance.PHASE_DRAW_CHUNK", draw_chunk)
+    rows, groups, pred, actual = loop_data()
+    units = held_out_units(rows, groups)
+    rotations = draw_phase_rotations([len(u) for u in units], N_DRAWS, seed=1)
+    r = column_correlation(pred, actual)
+    got = phase_null_pvalues(pred * np.arange(1, 10), actual, r, units, rotations, alternative)
+    want = loop_null_pvalues(pred, actual, units,
+                             lambda series, u, draw: phase_surrogate(series, rotations[u][draw]),
+                             alternative)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert got[:3].max() < 0.05 and got[3:].min() > 0.01
+
+
+def test_phase_draws_keep_each_units_mean_and_power_spectrum_and_follow_the_seed():
+    rotations = draw_phase_rotations([30, 11, 2, 1], 500, seed=7)
+    assert [rotation.shape for rotation in rotations] == [(500, 16), (500, 6), (500, 2), (500, 1)]
+    for rotation in rotations:
+        np.testing.assert_allclose(np.abs(rotation), 1.0, rtol=1e-12)
+        np.testing.assert_array_equal(rotation[:, 0], 1.0)
+    # even lengths: the Nyquist coefficient stays real, with both signs drawn
+    assert set(np.unique(rotations[0][:, -1])) == {-1.0, 1.0} and not rotations[0][:, -1].imag.any()
+    # every interior frequency's phase is uniform: its mean over draws is near 0 (sd about
+    # 1/sqrt(2 * 500) per component), and the phases cover the circle
+    for rotation in rotations[:2]:
+        assert np.abs(rotation[:, 1:-1].mean(axis=0)).max() < 0.2
+    angles = np.angle(rotations[1][:, 1:]).ravel()
+    assert np.histogram(angles, bins=8, range=(-np.pi, np.pi))[0].min() > 0.5 * len(angles) / 8
+    series = ar1(30, 1, 0.7, np.random.default_rng(0))[:, 0]
+    surrogate = phase_surrogate(series, rotations[0][3])
+    assert surrogate.mean() == pytest.approx(series.mean(), abs=1e-12)
+    np.testing.assert_allclose(np.abs(np.fft.rfft(surrogate)), np.abs(np.fft.rfft(series)), atol=1e-9)
+    assert not np.allclose(surrogate, series)
+    np.testing.assert_array_equal(rotations[0], draw_phase_rotations([30, 11, 2, 1], 500, seed=7)[0])
+    assert not np.array_equal(rotations[0], draw_phase_rotations([30, 11, 2, 1], 500, seed=8)[0])
+
+
 def test_draws_cover_every_shift_and_block_order_and_follow_the_seed():
     shifts = draw_shifts([30, 12, 1], 2000, seed=7)
     assert set(np.unique(shifts[:, 1])) == set(range(12)) and not shifts[:, 2].any()
@@ -165,7 +213,7 @@ def binomial_band(n, rate, sds=5):
     return rate - sds * sd, rate + sds * sd
 
 
-@pytest.mark.parametrize("null", [PERMUTATION, SHIFT], ids=["block", "shift"])
+@pytest.mark.parametrize("null", [PERMUTATION, SHIFT, PHASE], ids=["block", "shift", "phase"])
 @pytest.mark.parametrize("rho", [0.0, 0.7])
 def test_permutation_null_is_calibrated_and_the_ttest_is_not(rho, null):
     low, high = binomial_band(N_NULL, 0.05)
@@ -176,10 +224,19 @@ def test_permutation_null_is_calibrated_and_the_ttest_is_not(rho, null):
         assert np.mean(null_pvalues(ttest, rho) < 0.05) > high
 
 
-def test_permutation_p_is_uniform_enough_to_control_fdr():
-    p = null_pvalues(PERMUTATION, 0.7, seed=5)
+@pytest.mark.parametrize("null", [PERMUTATION, PHASE], ids=["block", "phase"])
+def test_permutation_p_is_uniform_enough_to_control_fdr(null):
+    p = null_pvalues(null, 0.7, seed=5)
     # under the global null, BH at 0.05 calls any voxel with probability <= 0.05
     assert not np.any(fdr_bh(p) <= 0.05)
+
+
+def test_only_the_phase_null_stays_calibrated_at_rho_09():
+    # Blocks of 10 rows cut the noise's autocorrelation at every block edge, so the block null is
+    # too narrow when the noise is strongly autocorrelated; phases keep the whole power spectrum.
+    low, high = binomial_band(N_NULL, 0.05)
+    assert low <= np.mean(null_pvalues(dataclasses.replace(PHASE, n_permutations=999), 0.9) < 0.05) <= high
+    assert np.mean(null_pvalues(dataclasses.replace(PERMUTATION, block_length=10), 0.9) < 0.05) > high
 
 
 # ---------- through the fit ----------
@@ -297,13 +354,13 @@ def simulated_null_fit(mode: str, rho: float, ridge: dict | None = None,
     return voxels, summary
 
 
-@pytest.mark.parametrize("mode, rho", [("train_test", 0.7), ("nested_cv", 0.3)])
+@pytest.mark.parametrize("mode, rho", [("train_test", 0.7), ("nested_cv", 0.3), ("nested_cv", 0.7)])
 def test_the_default_significance_is_calibrated_through_the_fit(mode, rho):
     low, high = binomial_band(N_NULL, 0.05)
     voxels, summary = simulated_null_fit(mode, rho)
     assert low <= np.mean(voxels["p"] < 0.05) <= high
     assert np.mean(voxels["significant"]) <= 0.01
-    assert summary["significance_method"] == "permutation" and summary["significance_null"] == "block"
+    assert summary["significance_method"] == "permutation" and summary["significance_null"] == "phase"
     tutorial_folds = {"fold_remainder": "last"} | (
         {"outer_folding_type": "chunked", "fold_gap": 0} if mode == "nested_cv" else {})
     tutorial, summary = simulated_null_fit(mode, rho, tutorial_folds, TUTORIAL)

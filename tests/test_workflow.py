@@ -75,7 +75,7 @@ def test_jobs_print_no_shell_command(first_demo_run):
 def test_the_config_in_effect_has_the_defaults_filled_in(demo_run):
     written = yaml.safe_load((demo_run / "results" / "config_in_effect.yaml").read_text())
     assert written == validated(TINY_DEMO)
-    assert written["significance"]["n_permutations"] == 1000 and written["fir_delays"] == [1, 2, 3, 4]
+    assert written["significance"]["n_permutations"] == 10000 and written["fir_delays"] == [1, 2, 3, 4]
 
 
 def test_second_run_has_nothing_to_do(demo_run):
@@ -94,6 +94,39 @@ def test_driven_voxels_score_clearly_higher(demo_run):
         assert np.median(r[driven]) > np.median(r[~driven]) + 0.2
         assert row["median_r_driven"] == pytest.approx(np.median(r[driven]), abs=1e-12)
         assert row["recall"] > 0.5 and row["precision"] > 0.5
+
+
+def test_noise_ceilings_recover_the_planted_ones(demo_run):
+    results = demo_run / "results"
+    truth = json.loads((results / "demo" / "dataset" / "truth.json").read_text())
+    table = pd.read_parquet(results / "summary.parquet")
+    for subject in ("s1", "s2"):
+        # one ceiling per subject: the test story over the 25 rows its fits score
+        ceilings = sorted(p.name for p in (results / "ceilings" / subject / "story04").iterdir())
+        assert ceilings == ["rows5-30.parquet"]
+        ceiling = pd.read_parquet(results / "ceilings" / subject / "story04" / "rows5-30.parquet")
+        assert set(ceiling["n_rows"]) == {25} and set(ceiling["n_repeats"]) == {4}
+        planted = np.array(truth[subject]["noise_ceiling"])
+        driven = planted > 0
+        estimate = ceiling["noise_ceiling"].to_numpy()
+        # driven voxels: planted 0.944; 4 repeats of 25 rows estimate it within 0.1 in median
+        assert abs(np.nanmedian(estimate[driven]) - planted[driven][0]) < 0.1
+        assert np.isfinite(estimate[driven]).all()
+        # voxels without signal: mostly no ceiling (signal power <= 0) or a small one
+        assert np.nanmedian(np.where(np.isfinite(estimate[~driven]), estimate[~driven], 0)) < 0.3
+        for layer in (0, 1):
+            voxels = pd.read_parquet(results / "fits" / subject / "tiny" / f"layer{layer}" / "voxels.parquet")
+            assert list(voxels.columns[-2:]) == ["noise_ceiling", "r_normalized"]
+            np.testing.assert_allclose(voxels["noise_ceiling"], estimate, rtol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(voxels["r_normalized"], voxels["r"] / estimate, equal_nan=True)
+            row = table[(table["subject"] == subject) & (table["layer"] == layer)].iloc[0]
+            usable = (estimate >= 0.3) & ~voxels["constant"].to_numpy()
+            assert row["n_voxels_with_ceiling"] == usable.sum() > 0
+            assert row["median_r_normalized"] == pytest.approx(np.median(voxels["r_normalized"][usable]))
+            assert row["ceiling_median_abs_error"] < 0.1 and row["ceiling_n_estimated"] == driven.sum()
+        assert (results / "plots" / "noise_ceiling" / f"{subject}.png").stat().st_size > 0
+    log = (results / "logs" / "noise_ceiling" / "s1" / "story04" / "rows5-30.log").read_text()
+    assert "4 repeats, rows 5-30 of 30" in log
 
 
 def test_a_changed_ridge_setting_reruns_only_fits(demo_run, tiny_demo_config):
@@ -155,7 +188,9 @@ def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
     tiny_demo_config["fir_circpad"] = False
     (demo_run / "nested.yaml").write_text(yaml.safe_dump(tiny_demo_config))
     planned = planned_jobs(run_ok(demo_run, "-n", config="nested.yaml"))
-    assert planned == {"downsample": 2, "delay": 2, "fit_encoding_model": 4, "summarize": 1, "all": 1}
+    # every story is scored in nested CV: the repeated test story's ceilings over its new rows
+    assert planned == {"downsample": 2, "delay": 2, "noise_ceiling": 2, "fit_encoding_model": 4,
+                       "summarize": 1, "all": 1}
     run_ok(demo_run, config="nested.yaml")
     table = pd.read_parquet(demo_run / "results" / "summary.parquet")
     # auto trimming: Lanczos reaches 6 s either side, so each story keeps rows 7-27 of 30 (not 5-29)

@@ -30,6 +30,8 @@ wildcard_constraints:
     feature_set=NAME_PATTERN,
     layer=r"\d+",
     rate=r"\d+",
+    start=r"\d+",
+    stop=r"\d+",
 
 
 try:
@@ -41,6 +43,11 @@ STORIES = {story.name: story for story in PLAN.stories}
 SUBJECTS = PLAN.subjects
 LAYERS = {name: plan.layers for name, plan in PLAN.feature_sets.items()}
 FEATURE_SETS = {fs["name"]: fs for fs in config["feature_sets"]}
+REPEATS = {
+    (ceiling.subject, ceiling.story): ceiling.repeats
+    for files in PLAN.ceilings.values()
+    for ceiling in files
+}
 
 
 def resampled_audio_path(feature_set, story):
@@ -82,6 +89,29 @@ def all_fits():
     ]
 
 
+def fit_ceilings(wildcards):
+    """The noise ceilings of a fit's scored stories that have repeats (none without)."""
+    key = (wildcards.subject, wildcards.feature_set)
+    return [ceiling.path(RESULTS) for ceiling in PLAN.ceilings.get(key, [])]
+
+
+def repeats_of(wildcards):
+    """The repeats file of one subject and story."""
+    return REPEATS[(wildcards.subject, wildcards.story)]
+
+
+def ceiling_subjects():
+    """The subjects with a noise ceiling for at least one fit, in plan order."""
+    return [
+        s for s in SUBJECTS if any(PLAN.ceilings.get((s, fs)) for fs in FEATURE_SETS)
+    ]
+
+
+def ceiling_plot(subject):
+    """The figure of held-out r against the noise ceiling of one subject."""
+    return f"{RESULTS}/plots/noise_ceiling/{subject}.png"
+
+
 def summary_outputs():
     """The final targets (every fit's weights.npy too, when ridge.save_weights)."""
     weights = (
@@ -89,15 +119,19 @@ def summary_outputs():
         if config["ridge"]["save_weights"]
         else []
     )
-    return [
-        f"{RESULTS}/summary.parquet",
-        f"{RESULTS}/summary.csv",
-        f"{RESULTS}/plots/median_r_by_layer.png",
-        f"{RESULTS}/plots/r_histograms.png",
-        f"{RESULTS}/plots/p_histograms.png",
-        f"{RESULTS}/plots/best_layer.png",
-        f"{RESULTS}/config_in_effect.yaml",
-    ] + weights
+    return (
+        [
+            f"{RESULTS}/summary.parquet",
+            f"{RESULTS}/summary.csv",
+            f"{RESULTS}/plots/median_r_by_layer.png",
+            f"{RESULTS}/plots/r_histograms.png",
+            f"{RESULTS}/plots/p_histograms.png",
+            f"{RESULTS}/plots/best_layer.png",
+            f"{RESULTS}/config_in_effect.yaml",
+        ]
+        + [ceiling_plot(subject) for subject in ceiling_subjects()]
+        + weights
+    )
 
 
 def extraction_settings_of(wildcards):

@@ -4,6 +4,7 @@
 from speech_encoding.demo.planning import (
     dataset_settings,
     demo_generated_inputs,
+    repeated_stories,
     story_names,
 )
 from speech_encoding.run.rerun_policy import canonical
@@ -26,6 +27,11 @@ if "demo" in config:
                 f"{DEMO_DATASET}/responses/{{subject}}/{{story}}.npy",
                 subject=config["demo"]["subjects"],
                 story=story_names(config["demo"]),
+            ),
+            repeats=expand(
+                f"{DEMO_DATASET}/repeats/{{subject}}/{{story}}.npy",
+                subject=config["demo"]["subjects"],
+                story=repeated_stories(config["demo"]),
             ),
             truth=f"{DEMO_DATASET}/truth.json",
         log:

@@ -8,6 +8,7 @@ rule fit_encoding_model:
             f"{RESULTS}/delayed/{{feature_set}}/{{story}}/layer{{layer}}.npy"
         ),
         responses=subject_responses,
+        ceilings=fit_ceilings,
     output:
         **fit_outputs(),
     log:

@@ -43,6 +43,15 @@ rule summarize:
             caption="../report/config_in_effect.rst",
             category="Configuration",
         ),
+        ceiling_plots=[
+            report(
+                ceiling_plot(subject),
+                caption="../report/noise_ceiling.rst",
+                category="Noise ceilings",
+                subcategory=subject,
+            )
+            for subject in ceiling_subjects()
+        ],
     log:
         f"{RESULTS}/logs/summarize.log",
     benchmark:
@@ -55,5 +64,7 @@ rule summarize:
         runtime=10,
     params:
         fits=[list(fit) for fit in all_fits()],
+        ceiling_subjects=ceiling_subjects(),
+        min_ceiling=config["noise_ceiling"]["min_ceiling"],
     script:
         "../scripts/summarize.py"

@@ -4,11 +4,13 @@ import logging
 from contextlib import ExitStack
 
 import numpy as np
+import pandas as pd
 import torch
 
 from speech_encoding.data.responses import load_responses
 from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.modelling.memory_budget import working_memory_bytes
+from speech_encoding.modelling.noise_ceiling import pooled_ceiling, with_ceiling
 from speech_encoding.modelling.weights_file import weights_writer
 from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
@@ -34,6 +36,10 @@ with ExitStack() as stack:
                                   {story: kept.rows for story, kept in planned.items()}, settings, subject,
                                   working_memory_bytes(snakemake.resources.mem_mb), weights,
                                   significance)
+ceilings = [pd.read_parquet(path) for path in snakemake.input.ceilings]
+if ceilings:
+    logging.info("noise ceilings from %s", ", ".join(snakemake.input.ceilings))
+voxels = with_ceiling(voxels, pooled_ceiling(ceilings) if ceilings else None)
 summary.update(rows_summary)
 logging.info("summary: %s", summary)
 save_parquet(snakemake.output.voxels, voxels)

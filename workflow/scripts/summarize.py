@@ -10,12 +10,15 @@ import yaml
 
 from speech_encoding.report.plots import (
     plot_best_layers,
+    plot_ceiling,
     plot_median_r_by_layer,
     plot_p_histograms,
     plot_r_histograms,
 )
 from speech_encoding.report.summary import (
+    add_ceiling_metrics,
     add_comparison,
+    ceiling_recovery,
     mark_best_layers,
     recovery_metrics,
     summary_table,
@@ -28,13 +31,18 @@ log_to_file(snakemake.log[0])
 fits = snakemake.params.fits
 summaries = [json.loads(open(path).read()) for path in snakemake.input.summaries]
 voxel_tables = [pd.read_parquet(path) for path in snakemake.input.voxels]
+min_ceiling = snakemake.params.min_ceiling
 recovery = driven_masks = None
 if snakemake.input.truth:
     truth = json.loads(open(snakemake.input.truth[0]).read())
     drivens = [truth[subject]["driven_voxels"] for subject, _, _ in fits]
     recovery = [recovery_metrics(v, d) for v, d in zip(voxel_tables, drivens)]
+    if snakemake.params.ceiling_subjects:
+        recovery = [metrics | ceiling_recovery(v, truth[subject]["noise_ceiling"])
+                    for metrics, v, (subject, _, _) in zip(recovery, voxel_tables, fits)]
     driven_masks = [np.isin(v["voxel"].to_numpy(), d) for v, d in zip(voxel_tables, drivens)]
 table = mark_best_layers(add_comparison(summary_table(fits, summaries, recovery), voxel_tables))
+table = add_ceiling_metrics(table, voxel_tables, min_ceiling)
 logging.info("summary table:\n%s", table.to_string())
 for line in trimming_warnings(table):
     logging.warning(line)
@@ -46,5 +54,12 @@ plot_r_histograms(fits, [v["r"].to_numpy() for v in voxel_tables], snakemake.out
 plot_p_histograms(fits, [v["p"].to_numpy() for v in voxel_tables], snakemake.output.p_histograms,
                   driven_masks)
 plot_best_layers(table, snakemake.output.best_layers)
+for subject, path in zip(snakemake.params.ceiling_subjects, snakemake.output.ceiling_plots, strict=True):
+    best = [index for index in np.flatnonzero(table["best_layer"].to_numpy())
+            if table["subject"].iloc[index] == subject]
+    plot_ceiling(subject, [(table["feature_set"].iloc[i], int(table["layer"].iloc[i]), voxel_tables[i])
+                           for i in best], path, min_ceiling,
+                 driven_masks[best[0]] if driven_masks is not None else None)
+    logging.info("subject %s: r against the noise ceiling written to %s", subject, path)
 save_text(snakemake.output.config_in_effect, yaml.safe_dump(snakemake.config, sort_keys=False))
 logging.info("configuration in effect written to %s", snakemake.output.config_in_effect)

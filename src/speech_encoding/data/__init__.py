@@ -1,4 +1,5 @@
-"""The inputs: the stories manifest and TR grids, audio files, fMRI responses, and importers
+"""The inputs: the stories manifest and TR grids, audio files, fMRI responses and their repeats,
+and importers
 that turn public datasets into that layout.
 
 Names are imported on first use (see `speech_encoding._lazy`): importing this package loads none
@@ -21,6 +22,9 @@ __all__ = [
     "list_subjects",
     "response_shapes",
     "load_responses",
+    "repeats_path",
+    "find_repeats",
+    "load_repeats",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
@@ -37,4 +41,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "list_subjects": "responses",
     "response_shapes": "responses",
     "load_responses": "responses",
+    "repeats_path": "repeats",
+    "find_repeats": "repeats",
+    "load_repeats": "repeats",
 })

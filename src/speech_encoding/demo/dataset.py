@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ from ..design_matrix.delays import stack_delays
 from ..design_matrix.downsample import rect_downsample
 from ..design_matrix.preprocess import zscore_columns
 from ..run.atomic_io import atomic_path, save_json, save_npy
-from .planning import demo_stories
+from .planning import demo_stories, repeated_stories
 from .simulated_responses import ar1
 from .speech_audio import band_envelopes, speech_like_audio
 
@@ -43,22 +43,38 @@ def story_envelopes(audio: np.ndarray, rate: int, story: Story) -> np.ndarray:
     return zscore_columns(on_trs)
 
 
-def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping,
-                      rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Responses per story for one subject and the indices of its driven voxels.
+def true_ceilings(demo: Mapping, driven: np.ndarray) -> np.ndarray:
+    """The correlation ceiling planted in each voxel of a repeated story's averaged response: the
+    drive has variance 1 and each repeat's noise `noise_level ** 2`, so the mean of `n_repeats`
+    repeats has signal share 1 / (1 + noise_level ** 2 / n_repeats) in driven voxels, 0 elsewhere."""
+    ceiling = np.zeros(demo["n_voxels"])
+    ceiling[driven] = np.sqrt(1.0 / (1.0 + demo["noise_level"] ** 2 / demo["n_repeats"]))
+    return ceiling
+
+
+def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping, rng: np.random.Generator,
+                      repeated: Sequence[str] = ()
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Responses per story for one subject, the repeats of the `repeated` stories, and the indices
+    of its driven voxels.
 
     Parameters
     ----------
     envelopes : dict of str to np.ndarray
         Per story, its (n_trs, n_bands) z-scored envelopes (`story_envelopes`).
     demo : mapping
-        The demo config: n_voxels, n_driven, noise_level, noise_smoothness.
+        The demo config: n_voxels, n_driven, noise_level, noise_smoothness, n_repeats.
     rng : np.random.Generator
+    repeated : sequence of str
+        Stories presented `n_repeats` times, each with its own noise; their responses are the
+        mean of the repeats.
 
     Returns
     -------
     responses : dict of str to np.ndarray
         Per story, its (n_trs, n_voxels) float32 responses.
+    repeats : dict of str to np.ndarray
+        Per repeated story, its (n_repeats, n_trs, n_voxels) float32 repeats.
     driven : np.ndarray
         (n_driven,) sorted int64 indices of the driven voxels.
     """
@@ -66,13 +82,17 @@ def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping,
     driven = np.sort(rng.choice(n_voxels, size=n_driven, replace=False))
     n_bands = len(BAND_EDGES) - 1
     weights = rng.standard_normal((len(RESPONSE_DELAYS) * n_bands, n_driven))
-    responses = {}
+    responses, repeats = {}, {}
     for name, env in envelopes.items():
         drive = zscore_columns(stack_delays(env, RESPONSE_DELAYS) @ weights)
-        data = demo["noise_level"] * ar1(len(env), n_voxels, demo["noise_smoothness"], rng)
-        data[:, driven] += drive
-        responses[name] = data.astype(np.float32)
-    return responses, driven
+        n_presentations = demo["n_repeats"] if name in repeated else 1
+        presentations = np.stack([demo["noise_level"] * ar1(len(env), n_voxels, demo["noise_smoothness"], rng)
+                                  for _ in range(n_presentations)])
+        presentations[:, :, driven] += drive
+        responses[name] = presentations.mean(axis=0).astype(np.float32)
+        if name in repeated:
+            repeats[name] = presentations.astype(np.float32)
+    return responses, repeats, driven
 
 
 def write_demo_dataset(demo: Mapping, dataset_dir: str | Path) -> None:
@@ -87,11 +107,17 @@ def write_demo_dataset(demo: Mapping, dataset_dir: str | Path) -> None:
         with atomic_path(story.audio) as tmp:
             soundfile.write(str(tmp), audio, rate, subtype="PCM_16", format="WAV")
         envelopes[story.name] = story_envelopes(audio, rate, story)
+    repeated = repeated_stories(demo)
     truth = {}
     for subject, seed in zip(demo["subjects"], seeds[len(stories):]):
-        responses, driven = subject_responses(envelopes, demo, np.random.default_rng(seed))
+        responses, repeats, driven = subject_responses(envelopes, demo, np.random.default_rng(seed),
+                                                       repeated)
         for name, data in responses.items():
             save_npy(folder / "responses" / subject / f"{name}.npy", data)
+        for name, data in repeats.items():
+            save_npy(folder / "repeats" / subject / f"{name}.npy", data)
         truth[subject] = {"driven_voxels": driven.tolist(), "n_voxels": demo["n_voxels"]}
+        if repeated:
+            truth[subject]["noise_ceiling"] = true_ceilings(demo, driven).tolist()
     save_json(folder / "truth.json", truth)
     write_manifest(stories, folder / "stories.tsv")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..data.audio import AudioLength
 from ..data.manifest import Story
+from ..errors import InputError
 from ..run.plan import GeneratedInputs, GeneratedModel
 
 DEMO_FAMILY = "whisper"  # the demo model is a random-weight Whisper (demo/model.py)
@@ -32,6 +33,11 @@ def demo_stories(demo: Mapping, dataset_dir: str | Path) -> list[Story]:
     return [Story(name=name, audio=folder / "audio" / f"{name}.wav", tr=float(demo["tr"]),
                   n_trs=n_trs, split="train" if i < demo["n_train_stories"] else "test")
             for i, name in enumerate(story_names(demo))]
+
+
+def repeated_stories(demo: Mapping) -> list[str]:
+    """The stories with a repeats file: the test stories, when there are at least 2 repeats."""
+    return story_names(demo)[demo["n_train_stories"]:] if demo["n_repeats"] >= 2 else []
 
 
 def demo_audio_length(demo: Mapping) -> AudioLength:
@@ -62,6 +68,16 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
     if not uses_dataset:
         return GeneratedInputs(models=models)
     stories = demo_stories(demo, dataset_dir)
+    repeats = None
+    if config["dataset"].get("repeats"):
+        if not same_path(config["dataset"]["repeats"], Path(dataset_dir) / "repeats"):
+            raise InputError(f"dataset.repeats: {config['dataset']['repeats']!r} is not the demo's "
+                             f"repeats folder {Path(dataset_dir) / 'repeats'}, although dataset.stories "
+                             "is the demo's")
+        n_trs = demo_stories(demo, dataset_dir)[0].n_trs
+        repeats = {(subject, story): (str(Path(dataset_dir) / "repeats" / subject / f"{story}.npy"), n_trs)
+                   for subject in demo["subjects"] for story in repeated_stories(demo)}
     return GeneratedInputs(stories=stories, subjects=list(demo["subjects"]), models=models,
                            truth=f"{dataset_dir}/truth.json",
-                           audio={story.name: demo_audio_length(demo) for story in stories})
+                           audio={story.name: demo_audio_length(demo) for story in stories},
+                           repeats=repeats)

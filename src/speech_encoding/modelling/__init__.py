@@ -1,5 +1,5 @@
 """The encoding model: the ridge solver, per-voxel alpha search in voxel batches, folds, the
-fitting modes, significance, summary scores and weights files.
+fitting modes, significance, noise ceilings, summary scores and weights files.
 
 Names are imported on first use (see `speech_encoding._lazy`): importing this package loads none
 of its modules.
@@ -26,6 +26,9 @@ __all__ = [
     "fit_memory_mb",
     "working_memory_bytes",
     "weights_writer",
+    "story_ceiling",
+    "pooled_ceiling",
+    "with_ceiling",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
@@ -47,4 +50,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "fit_memory_mb": "memory_budget",
     "working_memory_bytes": "memory_budget",
     "weights_writer": "weights_file",
+    "story_ceiling": "noise_ceiling",
+    "pooled_ceiling": "noise_ceiling",
+    "with_ceiling": "noise_ceiling",
 })

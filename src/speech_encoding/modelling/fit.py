@@ -18,7 +18,14 @@ from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
 from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
 from .scores import score_summary
-from .significance import PValues, combination_rule, combine_folds, held_out_units, pvalue_function
+from .significance import (
+    PValues,
+    combination_rule,
+    combine_folds,
+    draws_in_memory,
+    held_out_units,
+    pvalue_function,
+)
 from .significance import significance as fdr_significance
 from .voxelwise_ridge import TargetBatches, VoxelScores, VoxelwiseRidge, fit_voxel_batches
 
@@ -94,9 +101,6 @@ def warn_constant(constant: np.ndarray) -> None:
                     "family and the summary's statistics", int(constant.sum()), len(constant))
 
 
-def null_draws(significance: SignificanceSettings) -> int:
-    """How many null draws a fit holds per voxel (0 for a parametric test)."""
-    return significance.n_permutations if significance.method == "permutation" else 0
 
 
 def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
@@ -128,7 +132,7 @@ def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBat
     units = held_out_units(np.arange(len(x_test)), test_groups)
     pvalues = pvalue_function(significance, units, significance.seed)
     scores = fit_and_score(x_train, x_test, targets, n_voxels, settings, pvalues,
-                           null_draws(significance), groups, **compute)
+                           draws_in_memory(significance), groups, **compute)
     warn_constant(scores.constant)
     q, significant = fdr_significance(scores.p, settings.alpha_fdr, ~scores.constant)
     return pd.DataFrame({"voxel": np.arange(n_voxels), "r": scores.r, "p": scores.p, "q": q,
@@ -212,7 +216,7 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
                                   [significance.seed, fold])
         scores = fit_and_score(
             x[train], x[test], row_split(responses, train, test), n_voxels, settings, pvalues,
-            null_draws(significance), groups[train], working_bytes,
+            draws_in_memory(significance), groups[train], working_bytes,
             None if weights_out is None else weights_out[fold])
         r_folds.append(scores.r)
         p_folds.append(scores.p)

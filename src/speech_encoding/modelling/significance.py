@@ -5,10 +5,11 @@ Two methods (`significance.method`):
   independent rows (invalid for autocorrelated BOLD: see README "Significance").
 - `permutation`: each draw rearranges the held-out responses against the fixed predictions
   within units (runs of consecutive held-out rows of one story), keeping the autocorrelation of
-  both series, and recomputes r over all held-out rows; `significance.null` says how: `shift`
-  rolls each unit circularly by a uniform random shift, `block` permutes its whole blocks of
-  `block_length` rows. p = (1 + #{null r >= r}) / (1 + n_permutations), with |r| for
-  `two-sided`.
+  both series, and recomputes r over all held-out rows; `significance.null` says how: `phase`
+  gives each unit's Fourier coefficients uniform random phases (keeping its whole power spectrum,
+  so its autocorrelation at every lag), `shift` rolls each unit circularly by a uniform random
+  shift, `block` permutes its whole blocks of `block_length` rows.
+  p = (1 + #{null r >= r}) / (1 + n_permutations), with |r| for `two-sided`.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ def circular_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.
     return np.fft.irfft(spectrum, n=n, axis=0)
 
 
-def exceedance_pvalues(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
-                       alternative: str) -> np.ndarray:
-    """(1 + #{null r >= r}) / (1 + n_draws) per voxel, on |r| for `two-sided`; 1 where constant.
+def exceedances(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
+                alternative: str) -> np.ndarray:
+    """Per voxel, how many draws' null r reach r (on |r| for `two-sided`).
 
     A rearrangement of rows within units keeps each column's mean and norm, so a draw's null r is
     its cross-product over the observed r's denominator `norm`.
@@ -111,9 +112,18 @@ def exceedance_pvalues(null_products: np.ndarray, norm: np.ndarray, r: np.ndarra
     if alternative == "two-sided":
         null, observed = np.abs(null), np.abs(observed)
     # the null and r are the same ratio up to rounding: a null equal to r counts, within a margin
-    exceed = np.sum(null >= observed - 1e-12, axis=0)
-    p = (1.0 + exceed) / (1.0 + len(null_products))
-    return np.where(norm > 0, p, 1.0)
+    return np.sum(null >= observed - 1e-12, axis=0)
+
+
+def exceedance_pvalues(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
+                       alternative: str) -> np.ndarray:
+    """(1 + #{null r >= r}) / (1 + n_draws) per voxel, on |r| for `two-sided`; 1 where constant."""
+    return counted_pvalues(exceedances(null_products, norm, r, alternative), len(null_products), norm)
+
+
+def counted_pvalues(exceed: np.ndarray, n_draws: int, norm: np.ndarray) -> np.ndarray:
+    """(1 + exceed) / (1 + n_draws), and 1 for constant columns (norm 0)."""
+    return np.where(norm > 0, (1.0 + exceed) / (1.0 + n_draws), 1.0)
 
 
 def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarray,
@@ -148,6 +158,98 @@ def shift_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarra
         products = circular_cross_products(centred_p[unit], centred_a[unit])
         null += products[(-unit_shifts) % len(unit)]
     return exceedance_pvalues(null, norm, r, alternative)
+
+
+# Draws of the phase null computed at a time: its memory per voxel does not grow with n_permutations.
+PHASE_DRAW_CHUNK = 500
+
+
+def draw_phase_rotations(unit_sizes: Sequence[int], n_permutations: int,
+                         seed: int | Sequence[int]) -> list[np.ndarray]:
+    """Per unit of n rows, (n_permutations, n // 2 + 1) unit complex numbers that rotate its rfft
+    coefficients: a uniform phase at every frequency, 1 at frequency 0 (the unit's mean stays) and,
+    for even n, a random sign at the Nyquist frequency (whose coefficient must stay real).
+
+    The rotations form a group that contains every circular shift (a shift by k rotates frequency
+    f by 2 pi f k / n), and under a null of independent uniform phases, which a stationary
+    Gaussian series has, the observed series is one draw among them: the p is valid as for shifts,
+    but with no floor at 1 / n.
+    """
+    rng = np.random.default_rng(seed)
+    rotations = []
+    for size in unit_sizes:
+        rotation = np.exp(2j * np.pi * rng.random((n_permutations, size // 2 + 1)))
+        rotation[:, 0] = 1.0
+        if size % 2 == 0 and size > 1:
+            rotation[:, -1] = rng.choice([-1.0, 1.0], size=n_permutations)
+        rotations.append(rotation)
+    return rotations
+
+
+def spectral_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.ndarray:
+    """w[f] conj(P[f, v]) A[f, v] / n, so that sum_f Re(rotation[f] * result[f, v]) is
+    sum_t p[t, v] a_rotated[t, v] (Parseval over the one-sided spectrum: frequencies that stand
+    for a conjugate pair count twice).
+
+    Parameters
+    ----------
+    centred_p, centred_a : np.ndarray
+        (n, n_voxels) one unit's held-out predictions and responses.
+
+    Returns
+    -------
+    np.ndarray
+        (n // 2 + 1, n_voxels) complex128.
+    """
+    n = len(centred_p)
+    weights = np.full(n // 2 + 1, 2.0 / n)
+    weights[0] = 1.0 / n
+    if n % 2 == 0:
+        weights[-1] = 1.0 / n
+    spectrum = np.conj(np.fft.rfft(centred_p, axis=0)) * np.fft.rfft(centred_a, axis=0)
+    return weights[:, None] * spectrum
+
+
+def phase_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarray,
+                       units: Sequence[np.ndarray], rotations: Sequence[np.ndarray],
+                       alternative: str) -> np.ndarray:
+    """Phase-randomisation p-values, vectorised over voxels.
+
+    Draw b replaces each unit's held-out responses by `irfft(rfft(unit) * rotations[u][b])`, a
+    series with the same mean and power spectrum (so the same circular autocorrelation and norm),
+    against the fixed predictions; a draw's cross-product is a sum over frequencies, so the draws
+    of a voxel batch are two matrix products per unit, taken `PHASE_DRAW_CHUNK` draws at a time.
+
+    Parameters
+    ----------
+    predictions, actual, r, units, alternative
+        As in `shift_null_pvalues`.
+    rotations : sequence of np.ndarray
+        Per unit, (n_permutations, n // 2 + 1) from `draw_phase_rotations`.
+
+    Returns
+    -------
+    np.ndarray
+        (n_voxels,) p-values, as `exceedance_pvalues`.
+    """
+    import torch  # the products run in the fit's thread pool (numpy's own would compete with it)
+
+    def parts(values: np.ndarray) -> tuple:
+        return (torch.from_numpy(np.ascontiguousarray(values.real)),
+                torch.from_numpy(np.ascontiguousarray(values.imag)))
+
+    centred_p, centred_a, norm = centred_columns(predictions, actual)
+    crosses = [parts(spectral_cross_products(centred_p[unit], centred_a[unit])) for unit in units]
+    turns = [parts(rotation) for rotation in rotations]
+    n_draws = len(rotations[0]) if rotations else 0
+    exceed = np.zeros(len(r), dtype=np.int64)
+    for start in range(0, n_draws, PHASE_DRAW_CHUNK):
+        draws = slice(start, start + PHASE_DRAW_CHUNK)
+        null = torch.zeros((len(range(n_draws)[draws]), len(r)), dtype=torch.float64)
+        for (cross_re, cross_im), (turn_re, turn_im) in zip(crosses, turns, strict=True):
+            null.addmm_(turn_re[draws], cross_re).addmm_(turn_im[draws], cross_im, alpha=-1)
+        exceed += exceedances(null.numpy(), norm, r, alternative)
+    return counted_pvalues(exceed, n_draws, norm)
 
 
 def draw_block_orders(unit_sizes: Sequence[int], block_length: int, n_permutations: int,
@@ -217,9 +319,17 @@ def shift_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
                                                              settings.alternative)
 
 
+def phase_function(settings, units: Sequence[np.ndarray], seed) -> PValues:
+    """Uniform random phases for each unit of the held-out rows, drawn once from `seed`."""
+    rotations = draw_phase_rotations([len(unit) for unit in units], settings.n_permutations, seed)
+    return lambda predictions, actual, r: phase_null_pvalues(predictions, actual, r, units,
+                                                             rotations, settings.alternative)
+
+
 # The permutation method's nulls (`significance.null`), with the arguments of `pvalue_function`.
 NULLS: Registry[Callable[..., PValues]] = Registry("permutation null", "significance.null", [
     ("block", block_function),
+    ("phase", phase_function),
     ("shift", shift_function),
 ])
 
@@ -235,6 +345,16 @@ METHODS: Registry[Callable[..., PValues]] = Registry("significance method", "sig
     ("ttest", ttest_function),
 ])
 ALTERNATIVES = ("greater", "two-sided")
+
+
+def draws_in_memory(settings) -> int:
+    """Null values per voxel that a voxel batch's p-values hold at once (0 for the t-test): all
+    draws for `block` and `shift`; for `phase`, a chunk of draws and the two products that fill it."""
+    if settings.method != "permutation":
+        return 0
+    if settings.null == "phase":
+        return 3 * min(settings.n_permutations, PHASE_DRAW_CHUNK)
+    return settings.n_permutations
 
 
 def pvalue_function(settings, units: Sequence[np.ndarray], seed: int | Sequence[int]) -> PValues:

@@ -129,3 +129,39 @@ def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
     axes.set_title("Best layer per subject and feature set")
     axes.legend(fontsize="small")
     _save(figure, path)
+
+
+def plot_ceiling(subject: str, panels: Sequence[tuple[str, int, pd.DataFrame]], path: str | Path,
+                 min_ceiling: float, driven: np.ndarray | None = None) -> None:
+    """Held-out r against the noise ceiling per voxel, one panel per feature set (its best layer),
+    with the identity line (r = ceiling) that no prediction can pass but by noise.
+
+    Parameters
+    ----------
+    subject : str
+    panels : sequence of (feature_set, layer, voxels)
+        `voxels` with `r` and `noise_ceiling` (voxels without a ceiling are left out).
+    path : str or Path
+    min_ceiling : float
+        `noise_ceiling.min_ceiling`, drawn as a vertical line.
+    driven : np.ndarray, optional
+        (n_voxels,) bool mask of the demo's driven voxels.
+    """
+    figure, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False)
+    for ax, (feature_set, layer, voxels) in zip(axes.flat, panels):
+        ceiling, r = voxels["noise_ceiling"].to_numpy(), voxels["r"].to_numpy()
+        has = np.isfinite(ceiling)
+        groups = [("voxels", has, "tab:blue")] if driven is None else [
+            ("other", has & ~driven, "tab:grey"), ("driven", has & driven, "tab:red")]
+        for label, mask, colour in groups:
+            ax.scatter(ceiling[mask], r[mask], s=6, alpha=0.6, color=colour, label=label)
+        ax.plot([0, 1], [0, 1], color="black", linewidth=0.8, label="r = ceiling")
+        ax.axvline(min_ceiling, color="grey", linestyle=":", linewidth=0.8, label="min_ceiling")
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("noise ceiling (CC_max)", fontsize="small")
+        ax.set_ylabel("r (test)", fontsize="small")
+        ax.set_title(f"{subject} / {feature_set} / layer {layer}\n{int(has.sum())} of {len(has)} voxels "
+                     "with a ceiling", fontsize="small")
+        ax.legend(fontsize="x-small")
+    figure.tight_layout()
+    _save(figure, path)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..modelling.noise_ceiling import median_normalized_r
 from ..modelling.scores import constant_mask
 
 FIT_KEYS = ("subject", "feature_set", "layer")
@@ -32,6 +33,30 @@ def recovery_metrics(voxels: pd.DataFrame, driven: Sequence[int]) -> dict:
         "precision": hits / int(significant.sum()) if significant.any() else 0.0,
         "recall": hits / int(is_driven.sum()),
     }
+
+
+def ceiling_recovery(voxels: pd.DataFrame, true_ceiling: Sequence[float]) -> dict:
+    """How close the estimated noise ceilings are to the planted ones (demo): over the voxels with
+    a planted ceiling, the median absolute error and how many have an estimate."""
+    truth = np.asarray(true_ceiling, dtype=np.float64)
+    estimate = voxels["noise_ceiling"].to_numpy()
+    planted = truth > 0
+    estimated = planted & np.isfinite(estimate)
+    return {
+        "ceiling_true_median": float(np.median(truth[planted])) if planted.any() else float("nan"),
+        "ceiling_median_abs_error": (float(np.median(np.abs(estimate[estimated] - truth[estimated])))
+                                     if estimated.any() else float("nan")),
+        "ceiling_n_estimated": int(estimated.sum()),
+    }
+
+
+def add_ceiling_metrics(table: pd.DataFrame, voxel_tables: Sequence[pd.DataFrame],
+                        min_ceiling: float) -> pd.DataFrame:
+    """Add per fit `median_r_normalized` (median r / noise ceiling over the voxels whose ceiling is
+    at least `min_ceiling`; NaN without) and `n_voxels_with_ceiling` (how many those are)."""
+    metrics = [median_normalized_r(voxels, min_ceiling) for voxels in voxel_tables]
+    return table.assign(median_r_normalized=[median for median, _ in metrics],
+                        n_voxels_with_ceiling=[count for _, count in metrics])
 
 
 def summary_table(fits: Sequence[Sequence], summaries: Sequence[Mapping],

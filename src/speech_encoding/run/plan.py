@@ -6,9 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..data.audio import AudioLength, check_audio_file
 from ..data.manifest import Story, read_manifest
-from ..data.responses import list_subjects, response_shapes
+from ..data.repeats import check_repeats_shapes, find_repeats
+from ..data.responses import list_subjects, response_path, response_shapes
 from ..design_matrix.trimming import check_alignment, check_rows_for_delays
 from ..errors import InputError, raise_collected
 from ..features.model_config import inspect_model
@@ -115,6 +118,59 @@ class GeneratedInputs:
     models: Mapping[str, GeneratedModel] = field(default_factory=dict)
     truth: str | None = None
     audio: Mapping[str, AudioLength] | None = None
+    repeats: Mapping[tuple[str, str], tuple[str, int]] | None = None
+
+
+@dataclass(frozen=True)
+class CeilingFile:
+    """One subject's noise ceiling for one story over the response rows [start, stop) that a fit
+    scores, from its repeats file."""
+
+    subject: str
+    story: str
+    repeats: str
+    start: int
+    stop: int
+
+    def path(self, results_dir: str) -> str:
+        """Where the ceiling rule writes it (one file per subject, story and scored rows, so fits
+        that score the same rows share it)."""
+        return f"{results_dir}/ceilings/{self.subject}/{self.story}/rows{self.start}-{self.stop}.parquet"
+
+
+def repeats_files(dataset: Mapping, subjects: Sequence[str], stories: Sequence[Story],
+                  generated: GeneratedInputs) -> dict[tuple[str, str], tuple[str, int]]:
+    """(subject, story) -> (repeats file, response rows) for every repeats file of the run, checked
+    from the headers (none without `dataset.repeats`)."""
+    if not dataset.get("repeats"):
+        return {}
+    if generated.stories is not None:  # a generated dataset: the repeats its rule will write
+        return dict(generated.repeats or {})
+    found = find_repeats(dataset["repeats"], subjects, [story.name for story in stories],
+                         list_subjects(dataset["responses"]))
+    shapes = {key: np.load(response_path(dataset["responses"], *key), mmap_mode="r").shape
+              for key in found}
+    check_repeats_shapes(found, shapes)
+    return {key: (str(path), shapes[key][0]) for key, path in found.items()}
+
+
+def plan_ceilings(repeats: Mapping[tuple[str, str], tuple[str, int]], subjects: Sequence[str],
+                  stories: Sequence[Story], rows: RowsPlan,
+                  scored_split: str) -> dict[tuple[str, str], list[CeilingFile]]:
+    """Per (subject, feature set): the ceilings of its scored stories that have repeats, over the
+    response rows its fits keep."""
+    plan = {}
+    for feature_set, by_story in rows.items():
+        for subject in subjects:
+            files = []
+            for story in stories:
+                if story.split != scored_split or (subject, story.name) not in repeats:
+                    continue
+                path, n_rows = repeats[(subject, story.name)]
+                kept = range(n_rows)[by_story[story.name].rows.targets]
+                files.append(CeilingFile(subject, story.name, path, kept.start, kept.stop))
+            plan[(subject, feature_set)] = files
+    return plan
 
 
 @dataclass(frozen=True)
@@ -126,6 +182,7 @@ class RunPlan:
     subjects: list[str]
     feature_sets: dict[str, FeatureSetPlan]
     rows: dict[str, dict[str, PlannedRows]]
+    ceilings: dict[tuple[str, str], list[CeilingFile]] = field(default_factory=dict)
 
 
 def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
@@ -153,4 +210,6 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
                              known_subjects=generated.subjects)
     feature_sets = {fs["name"]: plan_feature_set(fs, generated.models.get(fs["model"]))
                     for fs in config["feature_sets"]}
-    return RunPlan(stories, subjects, feature_sets, rows)
+    repeats = repeats_files(dataset, subjects, stories, generated)
+    ceilings = plan_ceilings(repeats, subjects, stories, rows, scored_split)
+    return RunPlan(stories, subjects, feature_sets, rows, ceilings)

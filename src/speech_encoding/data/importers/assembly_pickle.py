@@ -110,6 +110,7 @@ def import_assembly(pickle_path: str | Path, subject: str, audio_dir: str | Path
     sources = assembly_sources(assembly, audio_dir, str(pickle_path))
     folder = DatasetFolder(out)
     folder.add_stories(sources)
+    folder.make_repeats_folder()  # empty: an assembly holds no repeats
     for source in sources:
         _, brain = story_arrays(assembly.story_data[source.story.name], f"story {source.story.name!r}")
         folder.write_responses(subject, source.story.name, brain)

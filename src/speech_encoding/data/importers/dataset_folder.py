@@ -1,4 +1,5 @@
-"""Writing an imported dataset folder: stories.tsv, audio/, tr_times/, responses/, PROVENANCE.json.
+"""Writing an imported dataset folder: stories.tsv, audio/, tr_times/, responses/, repeats/ and
+PROVENANCE.json.
 
 Importing into a folder that already holds a dataset adds responses only: its manifest, audio and
 TR times must be exactly what this import would write, or nothing is written.
@@ -23,6 +24,7 @@ from ... import __version__
 from ...errors import InputError
 from ...run.atomic_io import atomic_path, save_json, save_npy
 from ..manifest import Story, check_safe_name, read_manifest, write_manifest
+from ..repeats import repeats_path
 from ..responses import response_path
 
 log = logging.getLogger(__name__)
@@ -129,15 +131,31 @@ class DatasetFolder:
             The written responses/<subject>/<story>.npy: (n_trs, n_voxels) float32.
         """
         check_safe_name(subject, "subject")
-        path = response_path(self.root / "responses", subject, story)
-        shape = tuple(data.shape)
-        with atomic_path(path) as tmp:
-            target = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
-            for start in range(0, shape[0], BLOCK_ROWS):
-                target[start:start + BLOCK_ROWS] = data[start:start + BLOCK_ROWS]
-            target.flush()
-            del target
-        return path
+        return _copy_float32(response_path(self.root / "responses", subject, story), data)
+
+    def write_repeats(self, subject: str, story: str, data: Any) -> Path:
+        """Copy one story's repeated presentations (an array or an h5py dataset) as float32.
+
+        Parameters
+        ----------
+        subject, story : str
+        data : np.ndarray or h5py.Dataset
+            (n_repeats, n_trs, n_voxels), any real dtype.
+
+        Returns
+        -------
+        Path
+            The written repeats/<subject>/<story>.npy: (n_repeats, n_trs, n_voxels) float32.
+        """
+        check_safe_name(subject, "subject")
+        return _copy_float32(repeats_path(self.root / "repeats", subject, story), data)
+
+    def make_repeats_folder(self) -> Path:
+        """Create repeats/ (empty when no story has repeats), so a config's `dataset.repeats` can
+        always name it."""
+        folder = self.root / "repeats"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def record_provenance(self, record: dict[str, Any], command: list[str]) -> None:
         """Append this import (source, checksums, date, command, version) to PROVENANCE.json."""
@@ -146,6 +164,19 @@ class DatasetFolder:
         history.append({**record, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         "command": command, "package_version": __version__})
         save_json(path, {"imports": history})
+
+
+def _copy_float32(path: Path, data: Any) -> Path:
+    """Write `data` (an array or an h5py dataset) to `path` as a float32 .npy, BLOCK_ROWS rows of its
+    first axis at a time, atomically."""
+    shape = tuple(data.shape)
+    with atomic_path(path) as tmp:
+        target = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
+        for start in range(0, shape[0], BLOCK_ROWS):
+            target[start:start + BLOCK_ROWS] = data[start:start + BLOCK_ROWS]
+        target.flush()
+        del target
+    return path
 
 
 def _row(story: Story) -> str:

@@ -1,7 +1,9 @@
 """Importing the LeBel et al. dataset as published on OpenNeuro (ds003020).
 
 Layout read: `derivative/respdict.json` (story -> TRs acquired, N), `stimuli/<story>.wav` and
-`derivative/preprocessed_data/<subject>/<story>.hf5` (dataset `data`, N - 20 rows x voxels).
+`derivative/preprocessed_data/<subject>/<story>.hf5` (dataset `data`, N - 20 rows x voxels, and
+for a story heard several times, typically the test story, `individual_repeats`, repeats x rows x
+voxels).
 Each story's feature grid is the tutorial's: N - 5 TRs of 2 s, TR k at 2k - 9 s from the audio's
 start; trimmed [10:-5] it has the N - 20 rows of the responses (config/lebel.yaml).
 """
@@ -24,6 +26,7 @@ TR_OFFSET = -9.0
 FEATURE_TRS_DROPPED = 5
 RESPONSE_TRS_DROPPED = 20
 TEST_STORY = "wheretheressmoke"
+REPEATS_DATASET = "individual_repeats"
 
 
 def _h5py():
@@ -131,6 +134,27 @@ def check_rows(dataset: Ds003020, subjects: Sequence[str], stories: Sequence[str
         raise InputError("response rows do not match respdict.json: " + "; ".join(problems))
 
 
+def write_story(folder: DatasetFolder, path: Path, subject: str, story: str) -> int:
+    """Write one subject's responses to one story, and its repeats when the file holds them
+    (repeats x the responses' rows x voxels); the number of repeats written (0 without)."""
+    h5py = _h5py()
+    with h5py.File(path, "r") as handle:
+        data = handle["data"]
+        folder.write_responses(subject, story, data)
+        if REPEATS_DATASET not in handle:
+            return 0
+        repeats = handle[REPEATS_DATASET]
+        if repeats.ndim != 3 or tuple(repeats.shape[1:]) != tuple(data.shape):
+            raise InputError(f"{path}: {REPEATS_DATASET} has shape {repeats.shape}; expected repeats x "
+                             f"the shape of 'data' {data.shape}")
+        if repeats.shape[0] < 2:
+            log.warning("subject %s, story %s: %s holds %d repeat; not written (a ceiling needs 2)",
+                        subject, story, REPEATS_DATASET, repeats.shape[0])
+            return 0
+        folder.write_repeats(subject, story, repeats)
+        return int(repeats.shape[0])
+
+
 def story_source(dataset: Ds003020, story: str, test_story: str) -> StorySource:
     """The manifest row of one story: N - 5 TRs of 2 s from -9 s."""
     return StorySource(Story(name=story, audio=dataset.audio(story), tr=TR,
@@ -149,16 +173,19 @@ def import_lebel(root: str | Path, subjects: Sequence[str], out: str | Path, com
     check_rows(dataset, subjects, names)
     folder = DatasetFolder(out)
     folder.add_stories([story_source(dataset, story, test_story) for story in names])
-    h5py = _h5py()
+    folder.make_repeats_folder()
+    repeated = {}
     for subject in subjects:
-        for story in names:
-            with h5py.File(dataset.response_file(subject, story), "r") as handle:
-                folder.write_responses(subject, story, handle["data"])
-        log.info("subject %s: responses to %d stories written", subject, len(names))
+        counts = {story: write_story(folder, dataset.response_file(subject, story), subject, story)
+                  for story in names}
+        repeated[subject] = {story: count for story, count in counts.items() if count}
+        log.info("subject %s: responses to %d stories written; repeats: %s", subject, len(names),
+                 ", ".join(f"{story} x {count}" for story, count in repeated[subject].items()) or "none")
     read = [dataset.audio(s) for s in names] + [dataset.response_file(sub, s)
                                                 for sub in subjects for s in names]
     folder.record_provenance({
         "importer": "lebel_ds003020", "source": str(dataset.root.resolve()),
         "sha256": {"derivative/respdict.json": sha256(dataset.respdict_path)},
         "files": {str(path.relative_to(dataset.root)): path.stat().st_size for path in read},
-        "subjects": list(subjects), "stories": names, "test_story": test_story}, command)
+        "subjects": list(subjects), "stories": names, "test_story": test_story,
+        "repeats": repeated}, command)
