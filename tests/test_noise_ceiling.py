@@ -4,6 +4,7 @@ pooling over stories, and the repeats files' checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -170,3 +171,35 @@ def test_load_repeats_refuses_nan_and_names_the_repeat(tmp_path):
     data[2, 1, 1] = 0
     write(tmp_path / "x.npy", data)
     assert load_repeats(path, "s1", "x").shape == (3, 4, 2)
+
+
+def test_planning_names_a_repeats_file_whose_shape_is_not_the_responses(tmp_path):
+    from speech_encoding.data.manifest import Story
+    from speech_encoding.run.plan import GeneratedInputs, plan_ceilings, repeats_files
+
+    stories = [Story(name=name, audio=tmp_path / f"{name}.wav", tr=2.0, n_trs=12, split=split)
+               for name, split in (("a", "train"), ("t", "test"))]
+    for story in ("a", "t"):
+        write(tmp_path / "responses" / "s1" / f"{story}.npy", np.zeros((12, 3)))
+    dataset = {"responses": str(tmp_path / "responses"), "repeats": str(tmp_path / "repeats")}
+    write(tmp_path / "repeats" / "s1" / "t.npy", np.zeros((2, 12, 4)))
+    with pytest.raises(InputError, match=r"subject 's1', story 't'.*\(2, 12, 4\).*\(12, 3\)"):
+        repeats_files(dataset, ["s1"], stories, GeneratedInputs())
+    write(tmp_path / "repeats" / "s1" / "t.npy", np.zeros((2, 12, 3)))
+    found = repeats_files(dataset, ["s1"], stories, GeneratedInputs())
+    assert found == {("s1", "t"): (str(tmp_path / "repeats" / "s1" / "t.npy"), 12)}
+    assert repeats_files({**dataset, "repeats": None}, ["s1"], stories, GeneratedInputs()) == {}
+
+    class Rows:  # the planned rows of a story: responses rows 2..11 scored
+        def __init__(self):
+            from speech_encoding.design_matrix.trimming import StoryRows
+            self.rows = StoryRows(slice(2, None), slice(2, 11))
+
+    plan = plan_ceilings(found, ["s1"], stories, {"fs": {"a": Rows(), "t": Rows()}}, "test")
+    ceiling, = plan[("s1", "fs")]
+    assert (ceiling.story, ceiling.start, ceiling.stop) == ("t", 2, 11)
+    assert ceiling.path("results") == "results/ceilings/s1/t/rows2-11.parquet"
+    # in nested CV every story is scored (all in the train split), only those with repeats get one
+    nested = [dataclasses.replace(story, split="train") for story in stories]
+    plan = plan_ceilings(found, ["s1"], nested, {"fs": {"a": Rows(), "t": Rows()}}, "train")
+    assert [c.story for c in plan[("s1", "fs")]] == ["t"]
