@@ -22,8 +22,8 @@ from workflow_runner import digests, planned_jobs, run_ok, snakemake
 
 pytestmark = pytest.mark.workflow
 
-# The tiny demo cut to the fewest jobs that still run every rule: one train and one test story,
-# one subject, one layer.
+# The tiny demo cut to the fewest jobs that still run every rule: one train and one test story
+# (with repeats, for the noise ceiling), one subject, one layer.
 CONFIG = {**TINY_DEMO,
           "demo": {**TINY_DEMO["demo"], "n_train_stories": 1, "story_duration": 30.0,
                    "subjects": ["s1"]},
@@ -45,7 +45,7 @@ ON_CLUSTER = ("--profile", str(REPO / "profiles" / "slurm"), "--slurm-no-account
 LOCAL_RULES = {"summarize", "all"}
 SUMMARY_OUTPUTS = ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
                    "plots/r_histograms.png", "plots/p_histograms.png", "plots/best_layer.png",
-                   "config_in_effect.yaml")
+                   "plots/noise_ceiling/s1.png", "config_in_effect.yaml")
 FIT_LOG = "results/logs/fit_encoding_model/s1/tiny/layer0.log"
 
 
@@ -165,7 +165,7 @@ def test_every_job_but_the_local_summary_ran_as_its_own_slurm_job(runs):
     assert ids_by_rule.pop("summarize") == []
     assert {rule: len(ids) for rule, ids in ids_by_rule.items()} == {
         rule: count for rule, count in jobs.items() if rule not in LOCAL_RULES}
-    assert len(ids_by_rule) == 7
+    assert len(ids_by_rule) == 8  # every rule but summarize, noise_ceiling included
     logged = sorted(job for ids in ids_by_rule.values() for job in ids)
     assert logged == sorted(submitted_job_ids(runs.result))
 
