@@ -78,3 +78,20 @@ def test_planning_imports_no_heavy_module():
     loaded = result.stdout.split()
     heavy = {"scipy.signal", "resampy", "numba", "torch", "transformers", "matplotlib"}
     assert not heavy & set(loaded), f"{sorted(heavy & set(loaded))} imported by:\n{code}"
+
+
+# Jobs that only need numpy start in a fraction of a second: their scripts' imports load none of
+# the heavy libraries (pandas included: it adds about 0.3 s to a job that writes only .npy files).
+NUMPY_ONLY_SCRIPTS = ("downsample", "delay")
+
+
+@pytest.mark.parametrize("script", NUMPY_ONLY_SCRIPTS)
+def test_numpy_only_jobs_import_no_heavy_module(script):
+    lines = (REPO / "workflow" / "scripts" / f"{script}.py").read_text().splitlines()
+    statements = [line for line in lines if re.match(r"(from|import) ", line)]
+    assert any("speech_encoding" in line for line in statements), statements
+    code = "\n".join([*statements, "import sys", "print(*sys.modules)"])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    heavy = {"torch", "transformers", "matplotlib", "resampy", "numba", "pandas"}
+    assert not heavy & set(result.stdout.split()), f"{sorted(heavy & set(result.stdout.split()))}"

@@ -7,11 +7,14 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
+
+if TYPE_CHECKING:  # read and written by the functions that need it: a TR grid alone needs no pandas
+    import pandas as pd
 
 REQUIRED_COLUMNS = ("story", "audio", "tr", "n_trs")
 SPLITS = ("train", "test")
@@ -174,6 +177,8 @@ def read_manifest(path: str | Path, test_stories: list[str] | None = None,
     manifest = Path(path)
     if not manifest.is_file():
         raise InputError(f"stories manifest not found: {manifest} (config key dataset.stories)")
+    import pandas as pd
+
     table = pd.read_csv(manifest, sep="\t", dtype=str, keep_default_na=False)
     table.columns = [c.strip() for c in table.columns]
     needs_split = require_split and test_stories is None
@@ -206,4 +211,6 @@ def write_manifest(stories: list[Story], path: str | Path) -> None:
         if story.tr_times_file is not None:
             row["tr_times"] = str(Path(story.tr_times_file).resolve().relative_to(folder))
         rows.append(row)
+    import pandas as pd
+
     save_text(path, pd.DataFrame(rows).to_csv(sep="\t", index=False))

@@ -11,10 +11,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only types save_parquet's argument: the cheap jobs never import it
+    import pandas as pd
 
 
 @contextmanager
