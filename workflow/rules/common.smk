@@ -10,7 +10,7 @@ from speech_encoding.data.manifest import NAME_PATTERN
 from speech_encoding.data.responses import response_path
 from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
-from speech_encoding.run.plan import plan_run
+from speech_encoding.run.plan import ceiling_path, plan_run
 from speech_encoding.run.rerun_policy import (
     delay_params,
     downsample_params,

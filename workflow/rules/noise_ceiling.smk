@@ -6,7 +6,7 @@ rule noise_ceiling:
     input:
         repeats=repeats_of,
     output:
-        f"{RESULTS}/ceilings/{{subject}}/{{story}}/rows{{start}}-{{stop}}.parquet",
+        ceiling_path(RESULTS, "{subject}", "{story}", "{start}", "{stop}"),
     log:
         f"{RESULTS}/logs/noise_ceiling/{{subject}}/{{story}}/rows{{start}}-{{stop}}.log",
     benchmark:

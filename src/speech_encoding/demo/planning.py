@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..data.audio import AudioLength
 from ..data.manifest import Story
+from ..data.repeats import repeats_path
 from ..errors import InputError
 from ..run.plan import GeneratedInputs, GeneratedModel
 
@@ -74,8 +75,8 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
             raise InputError(f"dataset.repeats: {config['dataset']['repeats']!r} is not the demo's "
                              f"repeats folder {Path(dataset_dir) / 'repeats'}, although dataset.stories "
                              "is the demo's")
-        n_trs = demo_stories(demo, dataset_dir)[0].n_trs
-        repeats = {(subject, story): (str(Path(dataset_dir) / "repeats" / subject / f"{story}.npy"), n_trs)
+        n_trs = stories[0].n_trs
+        repeats = {(subject, story): (str(repeats_path(Path(dataset_dir) / "repeats", subject, story)), n_trs)
                    for subject in demo["subjects"] for story in repeated_stories(demo)}
     return GeneratedInputs(stories=stories, subjects=list(demo["subjects"]), models=models,
                            truth=f"{dataset_dir}/truth.json",

@@ -101,8 +101,6 @@ def warn_constant(constant: np.ndarray) -> None:
                     "family and the summary's statistics", int(constant.sum()), len(constant))
 
 
-
-
 def train_test_table(x_train: np.ndarray, x_test: np.ndarray, targets: TargetBatches,
                      n_voxels: int, settings: RidgeSettings, groups: Sequence | None = None,
                      significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE,

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .scores import constant_mask
+
 CEILING_COLUMNS = ("voxel", "n_rows", "n_repeats", "signal_power", "mean_variance",
                    "explainable_variance", "noise_ceiling")
 
@@ -116,9 +118,7 @@ def median_normalized_r(voxels: pd.DataFrame, min_ceiling: float) -> tuple[float
     and how many such voxels there are (NaN and 0 when none, or for a table without ceilings)."""
     if "noise_ceiling" not in voxels:
         return float("nan"), 0
-    usable = voxels["noise_ceiling"].to_numpy() >= min_ceiling
-    if "constant" in voxels:
-        usable &= ~voxels["constant"].to_numpy(dtype=bool)
+    usable = (voxels["noise_ceiling"].to_numpy() >= min_ceiling) & ~constant_mask(voxels)
     if not usable.any():
         return float("nan"), 0
     return float(np.median(voxels["r_normalized"].to_numpy()[usable])), int(usable.sum())

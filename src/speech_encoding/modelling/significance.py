@@ -95,9 +95,12 @@ def circular_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.
     np.ndarray
         (n, n_voxels) float64.
     """
-    n = len(centred_p)
-    spectrum = np.conj(np.fft.rfft(centred_p, axis=0)) * np.fft.rfft(centred_a, axis=0)
-    return np.fft.irfft(spectrum, n=n, axis=0)
+    return np.fft.irfft(cross_spectrum(centred_p, centred_a), n=len(centred_p), axis=0)
+
+
+def cross_spectrum(centred_p: np.ndarray, centred_a: np.ndarray) -> np.ndarray:
+    """conj(rfft(p)) * rfft(a) along rows: (n // 2 + 1, n_voxels) complex128."""
+    return np.conj(np.fft.rfft(centred_p, axis=0)) * np.fft.rfft(centred_a, axis=0)
 
 
 def exceedances(null_products: np.ndarray, norm: np.ndarray, r: np.ndarray,
@@ -206,8 +209,7 @@ def spectral_cross_products(centred_p: np.ndarray, centred_a: np.ndarray) -> np.
     weights[0] = 1.0 / n
     if n % 2 == 0:
         weights[-1] = 1.0 / n
-    spectrum = np.conj(np.fft.rfft(centred_p, axis=0)) * np.fft.rfft(centred_a, axis=0)
-    return weights[:, None] * spectrum
+    return weights[:, None] * cross_spectrum(centred_p, centred_a)
 
 
 def phase_null_pvalues(predictions: np.ndarray, actual: np.ndarray, r: np.ndarray,

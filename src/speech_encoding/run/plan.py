@@ -6,12 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from ..data.audio import AudioLength, check_audio_file
 from ..data.manifest import Story, read_manifest
 from ..data.repeats import check_repeats_shapes, find_repeats
-from ..data.responses import list_subjects, response_path, response_shapes
+from ..data.responses import list_subjects, response_shapes
 from ..design_matrix.trimming import check_alignment, check_rows_for_delays
 from ..errors import InputError, raise_collected
 from ..features.model_config import inspect_model
@@ -133,9 +131,14 @@ class CeilingFile:
     stop: int
 
     def path(self, results_dir: str) -> str:
-        """Where the ceiling rule writes it (one file per subject, story and scored rows, so fits
-        that score the same rows share it)."""
-        return f"{results_dir}/ceilings/{self.subject}/{self.story}/rows{self.start}-{self.stop}.parquet"
+        """Where the ceiling rule writes it."""
+        return ceiling_path(results_dir, self.subject, self.story, self.start, self.stop)
+
+
+def ceiling_path(results_dir: str, subject: str, story: str, start: int | str, stop: int | str) -> str:
+    """A noise-ceiling file: one per subject, story and scored response rows [start, stop), so fits
+    that score the same rows share it (wildcards in braces give the rule's output pattern)."""
+    return f"{results_dir}/ceilings/{subject}/{story}/rows{start}-{stop}.parquet"
 
 
 def repeats_files(dataset: Mapping, subjects: Sequence[str], stories: Sequence[Story],
@@ -148,8 +151,11 @@ def repeats_files(dataset: Mapping, subjects: Sequence[str], stories: Sequence[S
         return dict(generated.repeats or {})
     found = find_repeats(dataset["repeats"], subjects, [story.name for story in stories],
                          list_subjects(dataset["responses"]))
-    shapes = {key: np.load(response_path(dataset["responses"], *key), mmap_mode="r").shape
-              for key in found}
+    shapes = {}
+    for subject in dict.fromkeys(subject for subject, _ in found):
+        repeated = [story for who, story in found if who == subject]
+        shapes.update({(subject, story): shape for story, shape
+                       in response_shapes(dataset["responses"], subject, repeated).items()})
     check_repeats_shapes(found, shapes)
     return {key: (str(path), shapes[key][0]) for key, path in found.items()}
 
