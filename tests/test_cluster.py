@@ -45,7 +45,7 @@ ON_CLUSTER = ("--profile", str(REPO / "profiles" / "slurm"), "--slurm-no-account
 LOCAL_RULES = {"summarize", "all"}
 SUMMARY_OUTPUTS = ("summary.parquet", "summary.csv", "plots/median_r_by_layer.png",
                    "plots/r_histograms.png", "plots/p_histograms.png", "plots/best_layer.png",
-                   "plots/noise_ceiling/s1.png", "config_in_effect.yaml")
+                   "plots/noise_ceiling/s1.png", "config_in_effect.yaml", "summary_run.json")
 FIT_LOG = "results/logs/fit_encoding_model/s1/tiny/layer0.log"
 
 
@@ -97,8 +97,10 @@ class Failure:
     failed: subprocess.CompletedProcess
     failed_log: str
     left_in_fit_folder: list[str]
+    summary_after_failure: list[str]
+    stale_after_failure: list[str]
     rerun: subprocess.CompletedProcess
-    rewritten_by_rerun: set[str]
+    written_by_rerun: set[str]
 
 
 def break_and_fix_a_fit(workdir: Path) -> Failure:
@@ -114,13 +116,21 @@ def break_and_fix_a_fit(workdir: Path) -> Failure:
     log = workdir / FIT_LOG
     failed_log = log.read_text() if log.exists() else ""
     left = sorted(p.name for p in (results / "fits" / "s1" / "tiny" / "layer0").glob("*"))
+    summary = [name for name in SUMMARY_OUTPUTS if (results / name).exists()]
+    stale = sorted(str(p.relative_to(results / "stale").as_posix())
+                   for p in (results / "stale").rglob("*") if p.is_file())
     np.save(responses, original)
-    before = {p: p.stat().st_mtime_ns for p in results.rglob("*")
-              if p.is_file() and not {"logs", "benchmarks"} & set(p.parts)}
+    before = modification_times(results)
     rerun = on_cluster(workdir)
-    rewritten = {str(p.relative_to(results)) for p, mtime in before.items()
-                 if p.stat().st_mtime_ns != mtime}
-    return Failure(results, failed, failed_log, left, rerun, rewritten)
+    written = {str(p.relative_to(results).as_posix()) for p, mtime in modification_times(results).items()
+               if before.get(p) != mtime}
+    return Failure(results, failed, failed_log, left, summary, stale, rerun, written)
+
+
+def modification_times(results: Path) -> dict[Path, int]:
+    """mtime of every output file (logs and benchmarks left out)."""
+    return {p: p.stat().st_mtime_ns for p in results.rglob("*")
+            if p.is_file() and not {"logs", "benchmarks"} & set(p.parts)}
 
 
 @dataclass
@@ -192,6 +202,9 @@ def test_a_job_failing_on_the_cluster_fails_the_run_naming_its_log(runs):
     assert "story 'story01'" in failure.failed_log
     assert "1 NaN/inf value(s), first at (row 3, voxel 7)" in failure.failed_log
     assert failure.left_in_fit_folder == []
+    # the fit started recomputing, so the summary of the old fits was moved aside, not left in place
+    assert failure.summary_after_failure == []
+    assert {name.split("/", 1)[1] for name in failure.stale_after_failure} == set(SUMMARY_OUTPUTS)
 
 
 def test_after_the_fix_a_rerun_completes_only_what_was_missing(runs):
@@ -199,5 +212,6 @@ def test_after_the_fix_a_rerun_completes_only_what_was_missing(runs):
     assert failure.rerun.returncode == 0, output_of(failure.rerun)
     assert planned_jobs(failure.rerun) == {"fit_encoding_model": 1, "summarize": 1, "all": 1}
     assert len(submitted_job_ids(failure.rerun)) == 1
-    assert failure.rewritten_by_rerun == set(SUMMARY_OUTPUTS)
+    assert failure.written_by_rerun == set(SUMMARY_OUTPUTS) | {
+        "fits/s1/tiny/layer0/voxels.parquet", "fits/s1/tiny/layer0/summary.json"}
     assert digests(failure.results) == digests(runs.local / "results")

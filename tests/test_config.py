@@ -117,8 +117,10 @@ def test_alphas_above_the_solvers_range_are_refused(alphas):
     validated(with_change(("ridge", "alphas"), {"logspace": [-30, 30, 7]}))
 
 
-def planned(ridge: dict, n_trs: list[int], splits: list[str]):
-    """plan_run on generated stand-ins (no file is read): where fold settings are checked."""
+def planned_config(extra: dict, n_trs: tuple[int, ...] = (300, 300, 300),
+                   splits: tuple[str, ...] = ("train", "train", "test")):
+    """plan_run of the tiny demo config with `extra` keys (every row kept) on generated stand-ins
+    (no file is read); the last story has repeats."""
     from pathlib import Path
 
     from speech_encoding.data.audio import AudioLength
@@ -126,14 +128,20 @@ def planned(ridge: dict, n_trs: list[int], splits: list[str]):
     from speech_encoding.run.plan import GeneratedInputs, GeneratedModel, plan_run
 
     keep_all = {f"{split}_{kind}_start": 0 for split in ("train", "test") for kind in ("features", "targets")}
-    config = validated({**copy.deepcopy(TINY_DEMO), "ridge": ridge, "trimming": keep_all})
+    config = validated({**copy.deepcopy(TINY_DEMO), "trimming": keep_all, **extra})
     stories = [Story(f"s{i}", Path(f"s{i}.wav"), 2.0, n, split)
                for i, (n, split) in enumerate(zip(n_trs, splits, strict=True))]
     generated = GeneratedInputs(stories=stories, subjects=["s1"],
                                 models={"results/demo/model": GeneratedModel("m", "whisper", 2)},
                                 audio={story.name: AudioLength(story.n_trs * 32000, 16000)
-                                       for story in stories})
+                                       for story in stories},
+                                repeats={("s1", stories[-1].name): ("r.npy", n_trs[-1])})
     return plan_run(config, generated)
+
+
+def planned(ridge: dict, n_trs: list[int], splits: list[str]):
+    """plan_run with a `ridge` section: where fold settings are checked."""
+    return planned_config({"ridge": ridge}, tuple(n_trs), tuple(splits))
 
 
 @pytest.mark.parametrize("ridge, named", [

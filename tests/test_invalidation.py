@@ -7,6 +7,7 @@ dry run per change, asserting the job count of every rule.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import TINY_DEMO, validated, write_config
-from workflow_runner import planned_jobs, run_ok, snakemake
+from workflow_runner import digests, planned_jobs, run_ok, snakemake
 
 from speech_encoding.demo.dataset import write_demo_dataset
 
@@ -231,3 +232,142 @@ def test_jobs_ask_for_a_gpu_only_when_their_device_is_cuda(base):
     (work / "cuda.yaml").write_text(yaml.safe_dump(changed))
     output = run_ok(work, "-n", "--forcerun", "fit_encoding_model", config="cuda.yaml").stdout
     assert requested_gpus(output, "fit_encoding_model") == {"w": {"1"}, "h": {"1"}}
+
+
+# ---------- named analyses (README, "Comparing analyses") ----------
+
+ANALYSES = [{"name": "a"}, {"name": "b", "ridge": {"alphas": [1.0, 10.0, 100.0]}}]
+
+
+def with_analyses(config: dict, analyses: list[dict]) -> dict:
+    """`config` with feature set w only and `analyses`."""
+    return {**copy.deepcopy(config), "feature_sets": [copy.deepcopy(config["feature_sets"][0])],
+            "analyses": copy.deepcopy(analyses)}
+
+
+@pytest.fixture(scope="module")
+def analysed(base, tmp_path_factory):
+    """The base run's folder (its features kept) run again with two analyses that differ only in
+    their alphas; the run's job counts."""
+    work, config = base
+    copy_dir = tmp_path_factory.mktemp("analyses") / "work"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    changed = with_analyses(config, ANALYSES)
+    write_config(copy_dir, changed)
+    jobs = planned_jobs(run_ok(copy_dir))
+    return copy_dir, changed, jobs
+
+
+def test_analyses_differing_in_ridge_share_every_file_up_to_the_fits(analysed):
+    work, _, jobs = analysed
+    # features are shared with the run without analyses; one downsample and one delay job serve both
+    assert jobs == {"downsample": 1, "delay": 1, "fit_encoding_model": 4, **DOWNSTREAM}
+    results = work / "results"
+    assert sorted(p.relative_to(results).as_posix() for p in (results / "delayed" / "w").iterdir()) == [
+        "delayed/w/rect", "delayed/w/story01", "delayed/w/story02", "delayed/w/story03", "delayed/w/story05"]
+    assert [p.name for p in (results / "delayed" / "w" / "rect").iterdir()] == ["delays1_2_3_4"]
+    assert sorted(p.name for p in (results / "fits").iterdir()) == ["a", "b", "s1", "s2"]
+
+
+def test_an_analysis_without_overrides_writes_the_same_bytes_as_the_config_without_analyses(analysed):
+    work, _, _ = analysed
+    results = work / "results"
+    plain = {**digests(results / "fits" / "s1"), **{f"downsampled/{k}": v for k, v in
+                                                   digests(results / "downsampled" / "w").items()
+                                                   if not k.startswith("rect/")}}
+    analysis = {**digests(results / "fits" / "a" / "s1"),
+                **{f"downsampled/{k}": v for k, v in digests(results / "downsampled" / "w" / "rect").items()}}
+    assert {k: v for k, v in plain.items() if not k.startswith("h/")} == analysis
+    assert len(analysis) == 2 + 4  # w's voxels.parquet and summary.json, and 4 stories' layer 0
+    assert digests(results / "delayed" / "w" / "rect" / "delays1_2_3_4") == {
+        k: v for k, v in digests(results / "delayed" / "w").items() if not k.startswith("rect/")}
+
+
+def test_the_summary_compares_the_analyses_and_records_its_run(analysed):
+    work, changed, _ = analysed
+    results = work / "results"
+    table = pd.read_parquet(results / "summary.parquet")
+    assert list(table.columns[:4]) == ["analysis", "subject", "feature_set", "layer"]
+    assert sorted(map(tuple, table[["analysis", "subject"]].values.tolist())) == [
+        ("a", "s1"), ("a", "s2"), ("b", "s1"), ("b", "s2")]
+    assert table.groupby("subject")["n_compared_voxels"].nunique().eq(1).all()
+    record = json.loads((results / "summary_run.json").read_text())
+    assert record["config_files"] == [str((work / "config.yaml").resolve())]
+    assert record["analyses"] == ["a", "b"] and record["n_fits"] == 4
+    settings = yaml.safe_load((results / "analyses_in_effect.yaml").read_text())
+    assert settings["b"]["ridge"]["alphas"] == [1.0, 10.0, 100.0]
+    assert settings["a"]["ridge"]["alphas"] == {"logspace": [-1, 8, 10]}
+    assert settings["a"]["folders"]["delayed"] == ["results/delayed/w/rect/delays1_2_3_4"]
+    assert (results / "plots" / "analysis_comparison.png").stat().st_size > 0
+    run_ok(work, "--report", str(work / "report.html"))
+    report = (work / "report.html").read_text()
+    for item in ("analysis_comparison.png", "analyses_in_effect.yaml", "summary_run.json",
+                 "Analyses side by side"):
+        assert item in report
+    # each analysis's settings and folders are shown in the report, not only linked
+    assert "results/delayed/w/rect/delays1_2_3_4" in report
+
+
+def add_analysis(analysis: dict):
+    return lambda c: c["analyses"].append(analysis)
+
+
+@pytest.mark.parametrize("change, expected", [
+    pytest.param(lambda c: None, {}, id="second run does nothing"),
+    pytest.param(add_analysis({"name": "c", "ridge": {"alphas": [3.0]}}),
+                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="a new analysis of other alphas: its fits"),
+    pytest.param(add_analysis({"name": "c", "fir_delays": [1, 2]}),
+                 {"delay": 1, "noise_ceiling": 2, "fit_encoding_model": 2, **DOWNSTREAM},
+                 id="a new analysis of other delays: from delay"),
+    pytest.param(add_analysis({"name": "c", "downsample": {"method": "lanczos"}}),
+                 {"downsample": 1, "delay": 1, "noise_ceiling": 2, "fit_encoding_model": 2, **DOWNSTREAM},
+                 id="a new analysis of other downsampling: from downsample"),
+    pytest.param(add_analysis({"name": "c", "sweep": {"ridge.alphas": [[2.0], [3.0]]}}),
+                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="a sweep of two: their fits"),
+    pytest.param(lambda c: c["analyses"][1]["ridge"].update(alphas=[2.0]),
+                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="one analysis's ridge: its fits only"),
+    pytest.param(lambda c: c["ridge"].update(folding_type="kfold"),
+                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="top-level ridge: every analysis"),
+    pytest.param(lambda c: c["analyses"].pop(), DOWNSTREAM, id="a removed analysis: the summary"),
+    pytest.param(lambda c: c["analyses"].reverse(), DOWNSTREAM, id="reordered analyses: the summary"),
+])
+def test_a_change_to_analyses_reruns_exactly_what_it_invalidates(analysed, change, expected):
+    work, config, _ = analysed
+    changed = copy.deepcopy(config)
+    change(changed)
+    (work / "changed.yaml").write_text(yaml.safe_dump(changed, sort_keys=False))
+    assert planned_jobs(run_ok(work, "-n", config="changed.yaml")) == expected
+
+
+def test_removing_an_analysis_deletes_nothing(analysed, tmp_path):
+    work, config, _ = analysed
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    before = digests(copy_dir / "results" / "fits")
+    write_config(copy_dir, {**config, "analyses": config["analyses"][:1]})
+    run_ok(copy_dir)
+    assert digests(copy_dir / "results" / "fits") == before  # b's fits stay, a's are not rewritten
+    table = pd.read_parquet(copy_dir / "results" / "summary.parquet")
+    assert set(table["analysis"]) == {"a"}
+
+
+def test_a_summary_is_moved_aside_once_a_fit_it_summarises_is_recomputed(analysed, tmp_path):
+    """Only one fit is asked for, so the summary is not rewritten: the old one must not stay in
+    place looking current."""
+    work, config, _ = analysed
+    copy_dir = tmp_path / "copy"
+    shutil.copytree(work, copy_dir, symlinks=True)
+    results = copy_dir / "results"
+    finished = json.loads((results / "summary_run.json").read_text())["finished"]
+    old = (results / "summary.csv").read_text()
+    changed = copy.deepcopy(config)
+    changed["analyses"][1]["ridge"]["alphas"] = [2.0]
+    write_config(copy_dir, changed)
+    run_ok(copy_dir, "results/fits/b/s1/w/layer0/voxels.parquet")
+    assert not (results / "summary.csv").exists() and not (results / "plots").exists()
+    stale = results / "stale" / finished.replace(":", "").replace("+0000", "Z")
+    assert (stale / "summary.csv").read_text() == old and (stale / "plots" / "best_layer.png").exists()
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 1, **DOWNSTREAM}
+    run_ok(copy_dir)
+    assert json.loads((results / "summary_run.json").read_text())["finished"] >= finished
+    assert planned_jobs(run_ok(copy_dir, "-n")) == {}

@@ -104,4 +104,6 @@ def test_every_significance_key_is_a_fit_parameter(config):
     params = significance_params(config)
     assert set(params) == significance_keys and list(params) == sorted(params)
     rule = (REPO / "workflow" / "rules" / "fit_encoding_model.smk").read_text()
-    assert "significance=significance_params(config)" in rule
+    assert "significance=fit_significance," in rule
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert "return significance_params(analysis_of(wildcards).config)" in common

@@ -9,7 +9,9 @@ import pytest
 from speech_encoding.modelling.scores import score_summary
 from speech_encoding.report import plots
 from speech_encoding.report.summary import (
+    FIT_KEYS,
     add_comparison,
+    fit_label,
     mark_best_layers,
     recovery_metrics,
     summary_table,
@@ -68,9 +70,15 @@ def test_constant_voxels_are_counted_and_left_out_of_every_statistic(voxels):
     assert everything["median_score"] == 0.0 and everything["percent_significant"] == 0.0
 
 
+def named(fits) -> list[dict]:
+    """Fits as the summarize rule passes them: (analysis,) subject, feature_set, layer by name."""
+    keys = ("subject", "feature_set", "layer") if len(fits[0]) == 3 else FIT_KEYS
+    return [dict(zip(keys, fit, strict=True)) for fit in fits]
+
+
 def test_summary_table_rows_follow_the_fits():
     fits = [["s1", "fs", 0], ["s1", "fs", 1]]
-    table = summary_table(fits, [{"median_score": 0.1}, {"median_score": 0.2}],
+    table = summary_table(named(fits), [{"median_score": 0.1}, {"median_score": 0.2}],
                           [{"recall": 1.0}, {"recall": 0.5}])
     assert table.to_dict("records") == [
         {"subject": "s1", "feature_set": "fs", "layer": 0, "median_score": 0.1, "recall": 1.0},
@@ -89,7 +97,7 @@ def voxel_table(r, significant, constant=None) -> pd.DataFrame:
 def compared_table(fits, tables) -> pd.DataFrame:
     """The summarize script's table: summaries, comparison statistic, best layers."""
     summaries = [score_summary(table) for table in tables]
-    return mark_best_layers(add_comparison(summary_table(fits, summaries), tables))
+    return mark_best_layers(add_comparison(summary_table(named(fits), summaries), tables))
 
 
 @pytest.fixture
@@ -129,7 +137,7 @@ def test_mean_r_compared_against_a_loop_over_voxels():
     fits = [["s1", "A", 0], ["s1", "A", 1], ["s1", "B", 0], ["s2", "A", 0]]
     tables = [voxel_table(rng.normal(0.1, 0.2, n), rng.random(n) < 0.15, rng.random(n) < 0.1)
               for _ in fits]
-    table = add_comparison(summary_table(fits, [{"median_score": 0.0}] * len(fits)), tables)
+    table = add_comparison(summary_table(named(fits), [{"median_score": 0.0}] * len(fits)), tables)
     for row, (subject, _, _) in enumerate(fits):
         compared = set()
         for other, (other_subject, _, _) in enumerate(fits):
@@ -215,3 +223,21 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
             raise RuntimeError("killed")
     np.testing.assert_array_equal(np.load(target), np.arange(3))
     assert [p.name for p in tmp_path.iterdir()] == ["x.npy"]
+
+
+def test_analyses_are_compared_on_one_voxel_set_and_get_a_best_layer_each():
+    """With analyses: the comparison set is the subject's union over every analysis; the best layer
+    is chosen per analysis, subject and feature set."""
+    n = 50
+    driven = np.arange(n) < 10
+    good = voxel_table(np.where(driven, 0.4, 0.0), driven)
+    weak = voxel_table(np.where(driven, 0.2, 0.0), np.zeros(n, bool))
+    fits = [["a", "s1", "A", 0], ["a", "s1", "A", 1], ["b", "s1", "A", 0], ["b", "s1", "A", 1]]
+    table = compared_table(fits, [weak, good, good, weak])
+    assert list(table.columns[:4]) == list(FIT_KEYS)
+    assert (table["n_compared_voxels"] == 10).all()  # b's layer 0 and a's layer 1 are one union
+    assert table["mean_r_compared"].tolist() == pytest.approx([0.2, 0.4, 0.4, 0.2])
+    best = table[table["best_layer"]].set_index("analysis")["layer"].to_dict()
+    assert best == {"a": 1, "b": 0}
+    assert fit_label(table.iloc[2]) == "b / s1 / A / layer 0"
+    assert fit_label({"subject": "s1", "feature_set": "A", "layer": 3}) == "s1 / A / layer 3"

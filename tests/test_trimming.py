@@ -269,7 +269,7 @@ def test_the_demo_config_plans_auto_trimming_of_rows_5_onwards():
     assert config["trimming"] == "auto"
     folder = f"{config['results_dir']}/demo"
     plan = plan_run(config, demo_generated_inputs(config, f"{folder}/dataset", f"{folder}/model"))
-    rows = plan.rows["demo-whisper"]
+    rows = plan.analyses[0].rows["demo-whisper"]
     assert len(rows) == 5 and all(kept.auto for kept in rows.values())
     assert {(kept.rows.features.start, kept.rows.features.stop, kept.n_trs) for kept in rows.values()} \
         == {(5, 60, 60)}

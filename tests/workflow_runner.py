@@ -46,7 +46,9 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
 
 
 def digests(results: Path) -> dict[str, str]:
-    """sha256 of every .npy, .parquet and .json output (logs and benchmarks excluded)."""
+    """sha256 of every .npy, .parquet and .json output; left out: benchmarks, summaries moved
+    to stale/ and summary_run.json (it records when and from which config file the run ended)."""
     return {str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(results.rglob("*"))
-            if p.suffix in (".npy", ".parquet", ".json") and "benchmarks" not in p.parts}
+            if p.suffix in (".npy", ".parquet", ".json") and not {"benchmarks", "stale"} & set(p.parts)
+            and p.name != "summary_run.json"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 MAX_LISTED = 10
 
@@ -26,3 +27,14 @@ def raise_collected(problems: Sequence[str], heading: str) -> None:
         raise InputError(problems[0])
     if problems:
         raise InputError(listed(problems, f"{len(problems)} {heading}:"))
+
+
+@contextmanager
+def errors_within(where: str | None) -> Iterator[None]:
+    """Prefix the message of an InputError raised inside with `where` (nothing when None)."""
+    try:
+        yield
+    except InputError as error:
+        if where is None:
+            raise
+        raise InputError(f"{where}: {error}") from None

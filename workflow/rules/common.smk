@@ -1,6 +1,7 @@
 # The plan of the run (stories, subjects, layers; inputs checked before any job), wildcard
 # constraints, and the input functions and parameters the stage rules share. Which config values
 # are parameters (and so trigger reruns) is decided in speech_encoding.run.rerun_policy.
+import json
 import os
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from speech_encoding.data.manifest import NAME_PATTERN
 from speech_encoding.data.responses import response_path
 from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
+from speech_encoding.run.analyses import analysis_settings
 from speech_encoding.run.plan import ceiling_path, plan_run
+from speech_encoding.run.summary_record import CONFIG_FILES_VARIABLE
 from speech_encoding.run.rerun_policy import (
     delay_params,
     downsample_params,
@@ -22,6 +25,9 @@ from speech_encoding.run.rerun_policy import (
 
 # envs/speech_encoding.yaml installs this package from here when rules run in conda envs.
 os.environ.setdefault("SPEECH_ENCODING_ROOT", workflow.basedir)
+# The summary records the config files of the run (read at run time: not a parameter, so a config
+# moved elsewhere reruns nothing).
+os.environ[CONFIG_FILES_VARIABLE] = json.dumps([str(f) for f in workflow.configfiles])
 
 
 wildcard_constraints:
@@ -32,6 +38,12 @@ wildcard_constraints:
     rate=r"\d+",
     start=r"\d+",
     stop=r"\d+",
+    # an analysis's fits folder under fits (empty without analyses, else its name and a slash)
+    # and the folders of its downsampled and delayed files under <stage>/<feature_set> (empty
+    # without analyses, else a slash and the downsampling folder, then the delays folder):
+    # speech_encoding.run.analyses
+    analysis=r"([A-Za-z0-9][A-Za-z0-9._-]*/)?",
+    variant=r"(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}",
 
 
 try:
@@ -43,9 +55,19 @@ STORIES = {story.name: story for story in PLAN.stories}
 SUBJECTS = PLAN.subjects
 LAYERS = {name: plan.layers for name, plan in PLAN.feature_sets.items()}
 FEATURE_SETS = {fs["name"]: fs for fs in config["feature_sets"]}
+# Each analysis by its fits folder, and the settings of every downsampled and delayed folder.
+ANALYSES = {plan.analysis.fit_folder: plan for plan in PLAN.analyses}
+DOWNSAMPLED = {
+    plan.analysis.downsampled_folder: downsample_params(plan.config["downsample"])
+    for plan in PLAN.analyses
+}
+DELAYED = {
+    plan.analysis.delayed_folder: delay_params(plan.config) for plan in PLAN.analyses
+}
 REPEATS = {
     (ceiling.subject, ceiling.story): ceiling.repeats
-    for files in PLAN.ceilings.values()
+    for plan in PLAN.analyses
+    for files in plan.ceilings.values()
     for ceiling in files
 }
 
@@ -74,25 +96,64 @@ def tr_times_files(wildcards):
     return [str(s.tr_times_file) for s in STORIES.values() if s.tr_times_file]
 
 
-def fit_path(subject, feature_set, layer, name):
-    """A file of one fit: voxels.parquet, summary.json or weights.npy."""
-    return f"{RESULTS}/fits/{subject}/{feature_set}/layer{layer}/{name}"
+def fit_path(analysis, subject, feature_set, layer, name):
+    """A file of one fit (voxels.parquet, summary.json or weights.npy); `analysis` is the
+    analysis's fits folder ('' without analyses)."""
+    return f"{RESULTS}/fits/{analysis}{subject}/{feature_set}/layer{layer}/{name}"
 
 
 def all_fits():
-    """(subject, feature set, layer) of every fit, in a fixed order."""
+    """(analysis folder, subject, feature set, layer) of every fit, in a fixed order."""
     return [
-        (subject, fs, layer)
+        (analysis, subject, fs, layer)
+        for analysis in ANALYSES
         for subject in SUBJECTS
         for fs in FEATURE_SETS
         for layer in LAYERS[fs]
     ]
 
 
+def fit_keys():
+    """Per fit, what the summary names it by (its analysis only when the config has analyses)."""
+    return [
+        {
+            **({"analysis": ANALYSES[analysis].analysis.name} if analysis else {}),
+            "subject": subject,
+            "feature_set": fs,
+            "layer": layer,
+        }
+        for analysis, subject, fs, layer in all_fits()
+    ]
+
+
+def analysis_of(wildcards):
+    """The plan of the analysis a fit belongs to."""
+    return ANALYSES[wildcards.analysis]
+
+
+def delayed_features(wildcards):
+    """Every story's delayed features of the fit's feature set, layer and analysis."""
+    folder = analysis_of(wildcards).analysis.delayed_folder
+    return [
+        f"{RESULTS}/delayed/{wildcards.feature_set}{folder}/{story}/layer{wildcards.layer}.npy"
+        for story in STORIES
+    ]
+
+
+def downsampled_features(wildcards):
+    """Every story's downsampled features a delay job reads (its folder without the delays)."""
+    folder = wildcards.variant.rpartition("/")[0]
+    return [
+        f"{RESULTS}/downsampled/{wildcards.feature_set}{folder}/{story}/layer{wildcards.layer}.npy"
+        for story in STORIES
+    ]
+
+
 def fit_ceilings(wildcards):
     """The noise ceilings of a fit's scored stories that have repeats (none without)."""
+    ceilings = analysis_of(wildcards).ceilings
     key = (wildcards.subject, wildcards.feature_set)
-    return [ceiling.path(RESULTS) for ceiling in PLAN.ceilings.get(key, [])]
+    return [ceiling.path(RESULTS) for ceiling in ceilings.get(key, [])]
 
 
 def repeats_of(wildcards):
@@ -103,13 +164,50 @@ def repeats_of(wildcards):
 def ceiling_subjects():
     """The subjects with a noise ceiling for at least one fit, in plan order."""
     return [
-        s for s in SUBJECTS if any(PLAN.ceilings.get((s, fs)) for fs in FEATURE_SETS)
+        s
+        for s in SUBJECTS
+        if any(
+            plan.ceilings.get((s, fs)) for plan in PLAN.analyses for fs in FEATURE_SETS
+        )
     ]
 
 
 def ceiling_plot(subject):
     """The figure of held-out r against the noise ceiling of one subject."""
     return f"{RESULTS}/plots/noise_ceiling/{subject}.png"
+
+
+def analysis_outputs():
+    """The figure comparing analyses and their settings (none without analyses)."""
+    if not config.get("analyses"):
+        return {}
+    return {
+        "comparison": f"{RESULTS}/plots/analysis_comparison.png",
+        "settings": f"{RESULTS}/analyses_in_effect.yaml",
+    }
+
+
+def analyses_in_effect():
+    """Per analysis name, its settings and the folders of its files (empty without analyses)."""
+    if not config.get("analyses"):
+        return {}
+    return {
+        plan.analysis.name: {
+            **analysis_settings(plan.analysis),
+            "folders": {
+                "fits": f"{RESULTS}/fits/{plan.analysis.fit_folder}",
+                "downsampled": [
+                    f"{RESULTS}/downsampled/{fs}{plan.analysis.downsampled_folder}"
+                    for fs in FEATURE_SETS
+                ],
+                "delayed": [
+                    f"{RESULTS}/delayed/{fs}{plan.analysis.delayed_folder}"
+                    for fs in FEATURE_SETS
+                ],
+            },
+        }
+        for plan in PLAN.analyses
+    }
 
 
 def summary_outputs():
@@ -123,12 +221,14 @@ def summary_outputs():
         [
             f"{RESULTS}/summary.parquet",
             f"{RESULTS}/summary.csv",
+            f"{RESULTS}/summary_run.json",
             f"{RESULTS}/plots/median_r_by_layer.png",
             f"{RESULTS}/plots/r_histograms.png",
             f"{RESULTS}/plots/p_histograms.png",
             f"{RESULTS}/plots/best_layer.png",
             f"{RESULTS}/config_in_effect.yaml",
         ]
+        + list(analysis_outputs().values())
         + [ceiling_plot(subject) for subject in ceiling_subjects()]
         + weights
     )
@@ -151,8 +251,28 @@ def subject_responses(wildcards):
 
 
 def planned_rows(wildcards):
-    """Per story, the rows the feature set's fits keep (auto trimming resolved at planning)."""
-    return trimming_params(PLAN.rows[wildcards.feature_set])
+    """Per story, the rows the fit keeps (auto trimming resolved at planning)."""
+    return trimming_params(analysis_of(wildcards).rows[wildcards.feature_set])
+
+
+def fit_splits(wildcards):
+    """Per story (manifest order), its split as the fit's analysis uses it."""
+    return [story.split for story in analysis_of(wildcards).stories]
+
+
+def fit_ridge(wildcards):
+    """The ridge settings that decide the fit's results."""
+    return ridge_params(analysis_of(wildcards).config["ridge"])
+
+
+def fit_significance(wildcards):
+    """The fit's significance settings."""
+    return significance_params(analysis_of(wildcards).config)
+
+
+def fit_gpus(wildcards):
+    """One GPU for a fit whose ridge.device is cuda."""
+    return int(analysis_of(wildcards).config["ridge"]["device"] == "cuda")
 
 
 def fit_memory_mb(wildcards, input):
@@ -166,7 +286,9 @@ def fit_outputs():
     if config["ridge"]["save_weights"]:
         names.append("weights.npy")
     return {
-        name.split(".")[0]: fit_path("{subject}", "{feature_set}", "{layer}", name)
+        name.split(".")[0]: fit_path(
+            "{analysis}", "{subject}", "{feature_set}", "{layer}", name
+        )
         for name in names
     }
 

@@ -1,15 +1,18 @@
-# Per feature set x layer: FIR delay stacking of every story (one column block per delay).
+# Per feature set x layer (x downsampling and delay settings, with analyses): FIR delay stacking of
+# every story (one column block per delay).
 
 
 rule delay:
     input:
-        per_story(f"{RESULTS}/downsampled/{{feature_set}}/{{story}}/layer{{layer}}.npy"),
+        downsampled_features,
     output:
-        per_story(f"{RESULTS}/delayed/{{feature_set}}/{{story}}/layer{{layer}}.npy"),
+        per_story(
+            f"{RESULTS}/delayed/{{feature_set}}{{variant}}/{{story}}/layer{{layer}}.npy"
+        ),
     log:
-        f"{RESULTS}/logs/delay/{{feature_set}}/layer{{layer}}.log",
+        f"{RESULTS}/logs/delay/{{feature_set}}{{variant}}/layer{{layer}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/delay/{{feature_set}}/layer{{layer}}.tsv"
+        f"{RESULTS}/benchmarks/delay/{{feature_set}}{{variant}}/layer{{layer}}.tsv"
     conda:
         "../../envs/speech_encoding.yaml"
     threads: 1
@@ -17,7 +20,8 @@ rule delay:
         mem_mb=2000,
         runtime=30,
     params:
-        **delay_params(config),
+        fir_delays=lambda wildcards: DELAYED[wildcards.variant]["fir_delays"],
+        circpad=lambda wildcards: DELAYED[wildcards.variant]["circpad"],
         stories=list(STORIES),
     script:
         "../scripts/delay.py"

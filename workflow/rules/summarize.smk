@@ -1,5 +1,6 @@
-# One table and the figures over every subject x feature set x layer, and the configuration in effect
-# (every key, the schema's defaults filled in) that the report shows beside them.
+# One table and the figures over every (analysis x) subject x feature set x layer, the configuration
+# in effect (every key, the schema's defaults filled in) that the report shows beside them, each
+# analysis's settings, and the record of the run (summary_run.json: config files, digest, end time).
 
 
 localrules:
@@ -12,6 +13,14 @@ rule summarize:
         voxels=[fit_path(*fit, "voxels.parquet") for fit in all_fits()],
         truth=demo_truth(),
     output:
+        **{
+            name: report(
+                path,
+                caption=f"../report/analysis_{name}.rst",
+                category="Analyses",
+            )
+            for name, path in analysis_outputs().items()
+        },
         table=f"{RESULTS}/summary.parquet",
         csv=report(
             f"{RESULTS}/summary.csv",
@@ -38,6 +47,11 @@ rule summarize:
             caption="../report/best_layer.rst",
             category="Encoding performance",
         ),
+        record=report(
+            f"{RESULTS}/summary_run.json",
+            caption="../report/summary_run.rst",
+            category="Configuration",
+        ),
         config_in_effect=report(
             f"{RESULTS}/config_in_effect.yaml",
             caption="../report/config_in_effect.rst",
@@ -63,8 +77,12 @@ rule summarize:
         mem_mb=4000,
         runtime=10,
     params:
-        fits=[list(fit) for fit in all_fits()],
+        fits=fit_keys(),
         ceiling_subjects=ceiling_subjects(),
-        min_ceiling=config["noise_ceiling"]["min_ceiling"],
+        min_ceilings=[
+            ANALYSES[fit[0]].config["noise_ceiling"]["min_ceiling"]
+            for fit in all_fits()
+        ],
+        analyses=analyses_in_effect(),
     script:
         "../scripts/summarize.py"

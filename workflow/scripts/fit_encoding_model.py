@@ -12,16 +12,20 @@ from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.modelling.memory_budget import working_memory_bytes
 from speech_encoding.modelling.noise_ceiling import pooled_ceiling, with_ceiling
 from speech_encoding.modelling.weights_file import weights_writer
+from speech_encoding.run.analyses import analysis_config
 from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
 from speech_encoding.run.rerun_policy import ridge_runtime
 from speech_encoding.run.row_plan import PlannedRows, row_log
 from speech_encoding.run.settings import RidgeSettings, SignificanceSettings
+from speech_encoding.run.summary_record import retire_summary
 
 log_to_file(snakemake.log[0])
+retire_summary(snakemake.config["results_dir"])
 torch.set_num_threads(snakemake.threads)
 subject, stories = snakemake.wildcards.subject, snakemake.params.stories
-settings = RidgeSettings.from_config({**snakemake.params.ridge, **ridge_runtime(snakemake.config)})
+runtime = ridge_runtime(analysis_config(snakemake.config, snakemake.wildcards.analysis))
+settings = RidgeSettings.from_config({**snakemake.params.ridge, **runtime})
 significance = SignificanceSettings.from_config(snakemake.params.significance)
 logging.info("%d threads, job memory %s MB", snakemake.threads, snakemake.resources.mem_mb)
 planned = {story: PlannedRows.from_params(snakemake.params.rows[story]) for story in stories}

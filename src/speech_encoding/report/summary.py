@@ -1,7 +1,8 @@
-"""The run's summary table: one row per subject x feature set x layer, plus demo recovery.
+"""The run's summary table: one row per (analysis x) subject x feature set x layer, plus demo
+recovery.
 
 Fits are compared by `mean_r_compared`, each fit's mean r over one voxel set per subject: the voxels
-significant in any of that subject's fits (README, "Comparing fits").
+significant in any of that subject's fits, in any analysis (README, "Comparing fits").
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ import pandas as pd
 from ..modelling.noise_ceiling import median_normalized_r
 from ..modelling.scores import constant_mask
 
-FIT_KEYS = ("subject", "feature_set", "layer")
+# The columns that name a fit; `analysis` only in a run with analyses.
+FIT_KEYS = ("analysis", "subject", "feature_set", "layer")
+
+
+def model_keys(table: pd.DataFrame) -> list[str]:
+    """The columns that name one model of a subject (a fit but for its layer)."""
+    return [key for key in FIT_KEYS if key in table.columns and key != "layer"]
+
+
+def fit_label(fit: Mapping) -> str:
+    """'analysis / subject / feature set / layer L' (no analysis in a run without analyses)."""
+    names = [str(fit[key]) for key in FIT_KEYS[:-1] if key in fit]
+    return " / ".join([*names, f"layer {fit['layer']}"])
 
 
 def recovery_metrics(voxels: pd.DataFrame, driven: Sequence[int]) -> dict:
@@ -51,20 +64,22 @@ def ceiling_recovery(voxels: pd.DataFrame, true_ceiling: Sequence[float]) -> dic
 
 
 def add_ceiling_metrics(table: pd.DataFrame, voxel_tables: Sequence[pd.DataFrame],
-                        min_ceiling: float) -> pd.DataFrame:
+                        min_ceilings: Sequence[float]) -> pd.DataFrame:
     """Add per fit `median_r_normalized` (median r / noise ceiling over the voxels whose ceiling is
-    at least `min_ceiling`; NaN without) and `n_voxels_with_ceiling` (how many those are)."""
-    metrics = [median_normalized_r(voxels, min_ceiling) for voxels in voxel_tables]
+    at least the fit's `min_ceilings` entry; NaN without) and `n_voxels_with_ceiling` (how many
+    those are)."""
+    metrics = [median_normalized_r(voxels, min_ceiling)
+               for voxels, min_ceiling in zip(voxel_tables, min_ceilings, strict=True)]
     return table.assign(median_r_normalized=[median for median, _ in metrics],
                         n_voxels_with_ceiling=[count for _, count in metrics])
 
 
-def summary_table(fits: Sequence[Sequence], summaries: Sequence[Mapping],
+def summary_table(fits: Sequence[Mapping], summaries: Sequence[Mapping],
                   recovery: Sequence[Mapping] | None = None) -> pd.DataFrame:
-    """Rows in the order of `fits` (subject, feature_set, layer), columns the summary metrics."""
+    """Rows in the order of `fits` (each names its `FIT_KEYS`), columns the summary metrics."""
     rows = []
     for index, (fit, summary) in enumerate(zip(fits, summaries)):
-        row = {**dict(zip(FIT_KEYS, fit)), **summary}
+        row = {**{key: fit[key] for key in FIT_KEYS if key in fit}, **summary}
         if recovery is not None:
             row.update(recovery[index])
         rows.append(row)
@@ -101,13 +116,13 @@ def add_comparison(table: pd.DataFrame, voxel_tables: Sequence[pd.DataFrame]) ->
 
 
 def mark_best_layers(table: pd.DataFrame) -> pd.DataFrame:
-    """Add `best_layer`: true for the layer with the highest `mean_r_compared` per subject x feature
-    set (the lowest such layer on ties), and `best_layer_by`, the statistic that decided:
-    `median_score` for a subject whose comparison set is empty."""
+    """Add `best_layer`: true for the layer with the highest `mean_r_compared` per (analysis x)
+    subject x feature set (the lowest such layer on ties), and `best_layer_by`, the statistic that
+    decided: `median_score` for a subject whose comparison set is empty."""
     by = np.where(table["n_compared_voxels"] > 0, "mean_r_compared", "median_score")
     rank = table["mean_r_compared"].where(by == "mean_r_compared", table["median_score"])
-    ranked = table.assign(rank=rank.fillna(-np.inf)).sort_values("layer")
-    best = ranked.groupby(["subject", "feature_set"])["rank"].idxmax()
+    ranked = table.assign(rank=rank.fillna(-np.inf)).sort_values("layer", kind="stable")
+    best = ranked.groupby(model_keys(table))["rank"].idxmax()
     return table.assign(best_layer=table.index.isin(best.to_numpy()), best_layer_by=by)
 
 
@@ -115,7 +130,7 @@ def trimming_warnings(table: pd.DataFrame) -> list[str]:
     """One line per fit whose kept rows hold zero-padded delay blocks or blocks of TRs with no
     window (counts from its summary.json; the fit's log has them per story)."""
     flagged = table[(table["n_rows_zero_padded"] > 0) | (table["n_rows_without_windows"] > 0)]
-    return [f"{row.subject} / {row.feature_set} / layer {row.layer}: {row.n_rows_zero_padded} kept rows "
-            f"hold zero-padded delay blocks and {row.n_rows_without_windows} a block of a TR with no "
-            f"window, in {row.n_stories_with_warnings} stories (README, Choosing trimming)"
-            for row in flagged.itertuples()]
+    return [f"{fit_label(row)}: {row['n_rows_zero_padded']} kept rows hold zero-padded delay blocks "
+            f"and {row['n_rows_without_windows']} a block of a TR with no window, in "
+            f"{row['n_stories_with_warnings']} stories (README, Choosing trimming)"
+            for row in flagged.to_dict("records")]

@@ -75,11 +75,22 @@ def schema_error_lines(config: Mapping, schema: Mapping) -> list[str]:
     return [line for error in errors for line in error_lines(error)]
 
 
+def analysis_error_lines(config: Mapping, schema: Mapping) -> list[str]:
+    """The schema errors of every analysis's settings (merged with the top level), each line
+    prefixed with the analysis it is in."""
+    from .analyses import resolve_analyses
+
+    if not config.get("analyses"):
+        return []
+    return [f"{where}: {line}" for where, analysis in resolve_analyses(config)
+            for line in schema_error_lines(analysis.config, schema)]
+
+
 def check_schema(config: Mapping, schema_path: str | Path) -> None:
-    """Raise one short InputError listing the config's schema errors, each naming its key; nothing
-    when the config is valid."""
+    """Raise one short InputError listing the config's schema errors, each naming its key (and the
+    analysis, for an analysis's settings); nothing when the config is valid."""
     schema = yaml.safe_load(Path(schema_path).read_text())
-    lines = schema_error_lines(config, schema)
+    lines = schema_error_lines(config, schema) or analysis_error_lines(config, schema)
     if lines:
         raise InputError(listed(lines, "the config does not match the schema "
                                        "(README, Configuration reference):"))

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..data.audio import AudioLength, check_audio_file
 from ..data.manifest import Story, read_manifest
 from ..data.repeats import check_repeats_shapes, find_repeats
 from ..data.responses import list_subjects, response_shapes
 from ..design_matrix.trimming import check_alignment, check_rows_for_delays
-from ..errors import InputError, raise_collected
+from ..errors import InputError, errors_within, raise_collected
 from ..features.model_config import inspect_model
 from ..modelling.modes import MODES
+from .analyses import Analysis, resolve_analyses
+from .rerun_policy import canonical, downsample_params
 from .row_plan import PlannedRows, plan_rows
 from .settings import RidgeSettings, check_config, check_folds, check_significance
 
-RowsPlan = Mapping[str, Mapping[str, PlannedRows]]
+# Per feature set (or any key naming a set of fits), per story: the rows the fits keep.
+RowsPlan = Mapping[Any, Mapping[str, PlannedRows]]
 
 
 def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories: Sequence[Story],
@@ -45,7 +50,7 @@ def plan_subjects(spec: str | Sequence[str], responses_dir: str | Path, stories:
             for story in stories:
                 for planned in (by_story[story.name] for by_story in rows.values()):
                     try:
-                        check_alignment(subject, story.name, story.split, story.n_trs,
+                        check_alignment(subject, story.name, planned.split, story.n_trs,
                                         shapes[story.name][0], planned.rows, planned.auto)
                     except InputError as error:
                         problems.append(str(error))
@@ -180,42 +185,84 @@ def plan_ceilings(repeats: Mapping[tuple[str, str], tuple[str, int]], subjects: 
 
 
 @dataclass(frozen=True)
+class AnalysisPlan:
+    """One analysis of a run: its settings, the stories with the splits its mode fits them in,
+    per feature set and story the rows its fits keep, and per (subject, feature set) the noise
+    ceilings its fits read."""
+
+    analysis: Analysis
+    stories: list[Story]
+    rows: dict[str, dict[str, PlannedRows]]
+    ceilings: dict[tuple[str, str], list[CeilingFile]] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Mapping:
+        """The config with this analysis's settings in effect."""
+        return self.analysis.config
+
+
+@dataclass(frozen=True)
 class RunPlan:
-    """The stories (splits as the mode uses them), subjects and feature sets of a run, and per
-    feature set and story the rows its fits keep."""
+    """The stories (in manifest order), subjects and feature sets of a run, and its analyses (one,
+    unnamed, for a config without `analyses`)."""
 
     stories: list[Story]
     subjects: list[str]
     feature_sets: dict[str, FeatureSetPlan]
-    rows: dict[str, dict[str, PlannedRows]]
-    ceilings: dict[tuple[str, str], list[CeilingFile]] = field(default_factory=dict)
+    analyses: list[AnalysisPlan]
+
+
+def rows_key(config: Mapping, uses_test_split: bool) -> str:
+    """The settings that decide the rows a fit keeps: analyses equal in them share one row plan."""
+    return json.dumps(canonical({"downsample": downsample_params(config["downsample"]),
+                                 "fir_delays": config["fir_delays"], "trimming": config["trimming"],
+                                 "test_split": uses_test_split}))
 
 
 def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
     """Everything the DAG needs to know, validated before any job runs (from file headers only)."""
-    check_config(config)
+    resolved = resolve_analyses(config)
+    named = config.get("analyses") is not None
+    for where, analysis in resolved:
+        with errors_within(where if named else None):
+            check_config(analysis.config)
     dataset = config["dataset"]
-    mode = MODES.lookup(config["ridge"]["mode"])
+    modes = {where: MODES.lookup(analysis.config["ridge"]["mode"]) for where, analysis in resolved}
     if generated.stories is not None:
         stories = list(generated.stories)
     else:
         stories = read_manifest(dataset["stories"], dataset.get("test_stories"),
-                                require_split=mode.uses_test_split)
-    if not mode.uses_test_split:
-        stories = [replace(story, split="train") for story in stories]
+                                require_split=any(mode.uses_test_split for mode in modes.values()))
     min_duration = max(fs["context_size"] for fs in config["feature_sets"])
     audio = generated.audio if generated.stories is not None else check_audio(stories, min_duration)
-    rows = plan_rows(config, stories, audio)
-    check_story_rows(stories, rows, config["fir_delays"])
-    settings = RidgeSettings.from_config(config["ridge"])
-    scored_split = "test" if mode.uses_test_split else "train"
-    for by_story in rows.values():
-        check_folds(settings, fitted_rows(stories, by_story, "train"), nested=not mode.uses_test_split)
-        check_significance(config["significance"], fitted_rows(stories, by_story, scored_split))
-    subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, rows,
+    planned_rows: dict[str, dict[str, dict[str, PlannedRows]]] = {}
+    analyses = []
+    for where, analysis in resolved:
+        mode = modes[where]
+        fitted = stories if mode.uses_test_split else [replace(s, split="train") for s in stories]
+        key = rows_key(analysis.config, mode.uses_test_split)
+        with errors_within(where if named else None):
+            if key not in planned_rows:
+                planned_rows[key] = plan_rows(analysis.config, fitted, audio)
+            rows = planned_rows[key]
+            check_story_rows(fitted, rows, analysis.config["fir_delays"])
+            settings = RidgeSettings.from_config(analysis.config["ridge"])
+            scored_split = "test" if mode.uses_test_split else "train"
+            for by_story in rows.values():
+                check_folds(settings, fitted_rows(fitted, by_story, "train"),
+                            nested=not mode.uses_test_split)
+                check_significance(analysis.config["significance"],
+                                   fitted_rows(fitted, by_story, scored_split))
+        analyses.append(AnalysisPlan(analysis, fitted, rows))
+    every_rows = {(key, fs): by_story for key, by_fs in planned_rows.items()
+                  for fs, by_story in by_fs.items()}
+    subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, every_rows,
                              known_subjects=generated.subjects)
     feature_sets = {fs["name"]: plan_feature_set(fs, generated.models.get(fs["model"]))
                     for fs in config["feature_sets"]}
     repeats = repeats_files(dataset, subjects, stories, generated)
-    ceilings = plan_ceilings(repeats, subjects, stories, rows, scored_split)
-    return RunPlan(stories, subjects, feature_sets, rows, ceilings)
+    analyses = [replace(plan, ceilings=plan_ceilings(repeats, subjects, plan.stories, plan.rows,
+                                                     "test" if modes[where].uses_test_split
+                                                     else "train"))
+                for (where, _), plan in zip(resolved, analyses)]
+    return RunPlan(stories, subjects, feature_sets, analyses)
