@@ -1,5 +1,5 @@
-"""Running the workflow: config settings, the plan of a run, the rerun policy, compute devices,
-atomic writes and job logging.
+"""Running the workflow: config settings, named analyses, the plan of a run, the rerun policy,
+compute devices, atomic writes, job logging and the summary's run record.
 
 Names are imported on first use (see `speech_encoding._lazy`): importing this package loads none
 of its modules.
@@ -11,7 +11,10 @@ __all__ = [
     "RidgeSettings",
     "check_config",
     "resolve_alphas",
+    "Analysis",
+    "resolve_analyses",
     "RunPlan",
+    "AnalysisPlan",
     "GeneratedInputs",
     "GeneratedModel",
     "plan_run",
@@ -33,13 +36,18 @@ __all__ = [
     "save_parquet",
     "save_text",
     "log_to_file",
+    "write_run_record",
+    "retire_summary",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "RidgeSettings": "settings",
     "check_config": "settings",
     "resolve_alphas": "settings",
+    "Analysis": "analyses",
+    "resolve_analyses": "analyses",
     "RunPlan": "plan",
+    "AnalysisPlan": "plan",
     "GeneratedInputs": "plan",
     "GeneratedModel": "plan",
     "plan_run": "plan",
@@ -61,4 +69,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "save_parquet": "atomic_io",
     "save_text": "atomic_io",
     "log_to_file": "job_logging",
+    "write_run_record": "summary_record",
+    "retire_summary": "summary_record",
 })

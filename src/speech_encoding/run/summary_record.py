@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 RECORD = "summary_run.json"
 # What the summary rule writes that a refit makes stale (relative to results_dir).
-SUMMARY_FILES = ("summary.parquet", "summary.csv", RECORD, "analyses_in_effect.yaml", "plots")
+SUMMARY_FILES = ("summary.parquet", "summary.csv", RECORD, "config_in_effect.yaml", "analyses_in_effect.yaml",
+                 "plots")
 # The environment variable through which the workflow tells the summary job its config files.
 CONFIG_FILES_VARIABLE = "SPEECH_ENCODING_CONFIG_FILES"
 
