@@ -61,7 +61,8 @@ def build_tree(folder: Path, n_stories: int, subjects: list[str], n_layers: int,
         return
     demo = {"seed": 0, "n_train_stories": n_stories - 1, "n_test_stories": 1,
             "story_duration": story_duration, "sample_rate": 16000, "tr": 2.0, "subjects": subjects,
-            "n_voxels": 8, "n_driven": 2, "noise_level": 1.0, "noise_smoothness": 0.5}
+            "n_voxels": 8, "n_driven": 2, "noise_level": 1.0, "noise_smoothness": 0.5,
+            "n_repeats": 1}
     write_demo_dataset(demo, folder / "data")
     feature_sets = []
     for seed, name in enumerate(("first", "second")):

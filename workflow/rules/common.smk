@@ -12,6 +12,7 @@ from speech_encoding.data.responses import response_path
 from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
 from speech_encoding.run.analyses import analysis_settings
+from speech_encoding.run.layer_index import index_name, indexed_size_mb
 from speech_encoding.run.plan import ceiling_path, plan_run
 from speech_encoding.run.summary_record import CONFIG_FILES_VARIABLE
 from speech_encoding.run.rerun_policy import (
@@ -131,22 +132,22 @@ def analysis_of(wildcards):
     return ANALYSES[wildcards.analysis]
 
 
+def layer_index(stage, feature_set, folder, layer):
+    """The index a downsample or delay job writes of one layer's story files (speech_encoding.
+    run.layer_index); `folder` is the settings folder ('' without analyses)."""
+    return f"{RESULTS}/{stage}/{feature_set}{folder}/{index_name(layer, list(STORIES))}"
+
+
 def delayed_features(wildcards):
-    """Every story's delayed features of the fit's feature set, layer and analysis."""
+    """The index of the delayed features of the fit's feature set, layer and analysis."""
     folder = analysis_of(wildcards).analysis.delayed_folder
-    return [
-        f"{RESULTS}/delayed/{wildcards.feature_set}{folder}/{story}/layer{wildcards.layer}.npy"
-        for story in STORIES
-    ]
+    return layer_index("delayed", wildcards.feature_set, folder, wildcards.layer)
 
 
 def downsampled_features(wildcards):
-    """Every story's downsampled features a delay job reads (its folder without the delays)."""
+    """The index of the downsampled features a delay job reads (its folder without the delays)."""
     folder = wildcards.variant.rpartition("/")[0]
-    return [
-        f"{RESULTS}/downsampled/{wildcards.feature_set}{folder}/{story}/layer{wildcards.layer}.npy"
-        for story in STORIES
-    ]
+    return layer_index("downsampled", wildcards.feature_set, folder, wildcards.layer)
 
 
 def fit_ceilings(wildcards):
@@ -242,17 +243,30 @@ def extraction_settings_of(wildcards):
     )
 
 
-def subject_responses(wildcards):
-    """The subject's response files, in manifest order."""
-    return [
-        str(response_path(config["dataset"]["responses"], wildcards.subject, story))
+# Per subject its response files, and per analysis and feature set the rows its fits keep, made once
+# here rather than once per fit job (at LeBel's size, 192 jobs of 84 stories).
+RESPONSE_FILES = {
+    subject: [
+        str(response_path(config["dataset"]["responses"], subject, story))
         for story in STORIES
     ]
+    for subject in SUBJECTS
+}
+ROWS_PARAMS = {
+    (plan.analysis.fit_folder, fs): trimming_params(rows)
+    for plan in PLAN.analyses
+    for fs, rows in plan.rows.items()
+}
+
+
+def subject_responses(wildcards):
+    """The subject's response files, in manifest order."""
+    return RESPONSE_FILES[wildcards.subject]
 
 
 def planned_rows(wildcards):
     """Per story, the rows the fit keeps (auto trimming resolved at planning)."""
-    return trimming_params(analysis_of(wildcards).rows[wildcards.feature_set])
+    return ROWS_PARAMS[(wildcards.analysis, wildcards.feature_set)]
 
 
 def fit_splits(wildcards):
@@ -276,8 +290,9 @@ def fit_gpus(wildcards):
 
 
 def fit_memory_mb(wildcards, input):
-    """Memory for a fit: a base, its memory-mapped inputs, and an equal voxel-batch working set."""
-    return memory_budget.fit_memory_mb(input.size_mb)
+    """Memory for a fit: a base, its memory-mapped inputs (the feature files its index names), and
+    an equal voxel-batch working set."""
+    return memory_budget.fit_memory_mb(input.size_mb + indexed_size_mb(input.features))
 
 
 def fit_outputs():

@@ -1,14 +1,16 @@
 # Per feature set x layer (x downsampling and delay settings, with analyses): FIR delay stacking of
-# every story (one column block per delay).
+# every story (one column block per delay). Like downsample, it reads and writes one index of the
+# layer's story files, so that each job has one input file to plan rather than one per story.
 
 
 rule delay:
     input:
         downsampled_features,
     output:
-        per_story(
+        stories=per_story(
             f"{RESULTS}/delayed/{{feature_set}}{{variant}}/{{story}}/layer{{layer}}.npy"
         ),
+        index=layer_index("delayed", "{feature_set}", "{variant}", "{layer}"),
     log:
         f"{RESULTS}/logs/delay/{{feature_set}}{{variant}}/layer{{layer}}.log",
     benchmark:

@@ -8,9 +8,10 @@ rule downsample:
         features=per_story(f"{RESULTS}/features/{{feature_set}}/{{story}}"),
         tr_times=tr_times_files,
     output:
-        per_story(
+        stories=per_story(
             f"{RESULTS}/downsampled/{{feature_set}}{{variant}}/{{story}}/layer{{layer}}.npy"
         ),
+        index=layer_index("downsampled", "{feature_set}", "{variant}", "{layer}"),
     log:
         f"{RESULTS}/logs/downsample/{{feature_set}}{{variant}}/layer{{layer}}.log",
     benchmark:

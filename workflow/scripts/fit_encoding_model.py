@@ -15,6 +15,7 @@ from speech_encoding.modelling.weights_file import weights_writer
 from speech_encoding.run.analyses import analysis_config
 from speech_encoding.run.atomic_io import save_json, save_parquet
 from speech_encoding.run.job_logging import log_to_file
+from speech_encoding.run.layer_index import indexed_files
 from speech_encoding.run.rerun_policy import ridge_runtime
 from speech_encoding.run.row_plan import PlannedRows, row_log
 from speech_encoding.run.settings import RidgeSettings, SignificanceSettings
@@ -32,7 +33,8 @@ planned = {story: PlannedRows.from_params(snakemake.params.rows[story]) for stor
 rows_summary = row_log(planned)
 responses = {story: load_responses(path, subject, story)
              for story, path in zip(stories, snakemake.input.responses)}
-features = {story: np.load(path) for story, path in zip(stories, snakemake.input.features)}
+features = {story: np.load(path)
+            for story, path in indexed_files(snakemake.input.features, stories, "delay").items()}
 with ExitStack() as stack:
     weights = (stack.enter_context(weights_writer(snakemake.output.weights))
                if "weights" in snakemake.output.keys() else None)
