@@ -42,8 +42,11 @@ def write_layer_index(path: str | os.PathLike, files: Mapping[str, str],
 def indexed_files(path: str | os.PathLike, stories: Sequence[str], stage: str) -> dict[str, str]:
     """story -> file for `stories` from an index written by rule `stage`, each file checked to exist
     with the size the index recorded (else an InputError naming it and the fix)."""
-    index = json.loads(Path(path).read_text())["stories"]
     rebuild = f"rerun with `snakemake --forcerun {stage}` to rewrite them"
+    try:
+        index = json.loads(Path(path).read_text())["stories"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{path}: not a readable index of story files ({error}); {rebuild}") from None
     missing = [story for story in stories if story not in index]
     if missing:
         raise InputError(f"{path}: no file for stories {', '.join(missing)}; {rebuild}")
@@ -59,9 +62,10 @@ def indexed_files(path: str | os.PathLike, stories: Sequence[str], stage: str) -
 
 
 def indexed_size_mb(path: str | os.PathLike) -> float:
-    """The summed size of the files an index names, in MB (0 while the index does not exist yet)."""
+    """The summed size of the files an index names, in MB (0 while the index does not exist yet, or
+    cannot be read: the job that reads it then says why)."""
     try:
         index = json.loads(Path(path).read_text())["stories"]
-    except FileNotFoundError:
+    except (OSError, ValueError, KeyError, TypeError):
         return 0.0
     return sum(entry["bytes"] for entry in index.values()) / MB
