@@ -50,7 +50,7 @@ def test_a_missing_changed_or_unlisted_file_is_named_with_the_fix(indexed):
     broken = index.parent / "broken.json"
     broken.write_text("")
     assert indexed_size_mb(broken) == 0.0
-    with pytest.raises(InputError, match=r"broken.json: not a readable index of story files .*--forcerun delay"):
+    with pytest.raises(InputError, match=r"broken.json: not a readable index of story .*forcerun delay"):
         indexed_files(broken, ["a"], "delay")
     with pytest.raises(InputError, match=r"story 'b': .*b/layer0.npy is missing .*--forcerun downsample"):
         indexed_files(index, ["b"], "downsample")
