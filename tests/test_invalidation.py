@@ -241,9 +241,10 @@ ANALYSES = [{"name": "a"}, {"name": "b", "ridge": {"alphas": [1.0, 10.0, 100.0]}
 
 
 def with_analyses(config: dict, analyses: list[dict]) -> dict:
-    """`config` with feature set w only and `analyses`."""
-    return {**copy.deepcopy(config), "feature_sets": [copy.deepcopy(config["feature_sets"][0])],
-            "analyses": copy.deepcopy(analyses)}
+    """`config` with feature set w and subject s1 only, and `analyses`."""
+    changed = copy.deepcopy(config)
+    changed["dataset"]["subjects"] = ["s1"]
+    return {**changed, "feature_sets": [changed["feature_sets"][0]], "analyses": copy.deepcopy(analyses)}
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +263,7 @@ def analysed(base, tmp_path_factory):
 def test_analyses_differing_in_ridge_share_every_file_up_to_the_fits(analysed):
     work, _, jobs = analysed
     # features are shared with the run without analyses; one downsample and one delay job serve both
-    assert jobs == {"downsample": 1, "delay": 1, "fit_encoding_model": 4, **DOWNSTREAM}
+    assert jobs == {"downsample": 1, "delay": 1, "fit_encoding_model": 2, **DOWNSTREAM}
     results = work / "results"
     folders = sorted(p.relative_to(results).as_posix() for p in (results / "delayed" / "w").iterdir()
                      if p.is_dir())
@@ -295,12 +296,11 @@ def test_the_summary_compares_the_analyses_and_records_its_run(analysed):
     results = work / "results"
     table = pd.read_parquet(results / "summary.parquet")
     assert list(table.columns[:4]) == ["analysis", "subject", "feature_set", "layer"]
-    assert sorted(map(tuple, table[["analysis", "subject"]].values.tolist())) == [
-        ("a", "s1"), ("a", "s2"), ("b", "s1"), ("b", "s2")]
-    assert table.groupby("subject")["n_compared_voxels"].nunique().eq(1).all()
+    assert sorted(map(tuple, table[["analysis", "subject"]].values.tolist())) == [("a", "s1"), ("b", "s1")]
+    assert table["n_compared_voxels"].nunique() == 1
     record = json.loads((results / "summary_run.json").read_text())
     assert record["config_files"] == [str((work / "config.yaml").resolve())]
-    assert record["analyses"] == ["a", "b"] and record["n_fits"] == 4
+    assert record["analyses"] == ["a", "b"] and record["n_fits"] == 2
     settings = yaml.safe_load((results / "analyses_in_effect.yaml").read_text())
     assert settings["b"]["ridge"]["alphas"] == [1.0, 10.0, 100.0]
     assert settings["a"]["ridge"]["alphas"] == {"logspace": [-1, 8, 10]}
@@ -322,21 +322,18 @@ def add_analysis(analysis: dict):
 @pytest.mark.parametrize("change, expected", [
     pytest.param(lambda c: None, {}, id="second run does nothing"),
     pytest.param(add_analysis({"name": "c", "ridge": {"alphas": [3.0]}}),
-                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="a new analysis of other alphas: its fits"),
+                 {"fit_encoding_model": 1, **DOWNSTREAM}, id="a new analysis of other alphas: its fit"),
     pytest.param(add_analysis({"name": "c", "fir_delays": [1, 2]}),
-                 {"delay": 1, "noise_ceiling": 2, "fit_encoding_model": 2, **DOWNSTREAM},
+                 {"delay": 1, "noise_ceiling": 1, "fit_encoding_model": 1, **DOWNSTREAM},
                  id="a new analysis of other delays: from delay"),
     pytest.param(add_analysis({"name": "c", "downsample": {"method": "lanczos"}}),
-                 {"downsample": 1, "delay": 1, "noise_ceiling": 2, "fit_encoding_model": 2, **DOWNSTREAM},
+                 {"downsample": 1, "delay": 1, "noise_ceiling": 1, "fit_encoding_model": 1, **DOWNSTREAM},
                  id="a new analysis of other downsampling: from downsample"),
-    pytest.param(add_analysis({"name": "c", "sweep": {"ridge.alphas": [[2.0], [3.0]]}}),
-                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="a sweep of two: their fits"),
     pytest.param(lambda c: c["analyses"][1]["ridge"].update(alphas=[2.0]),
-                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="one analysis's ridge: its fits only"),
+                 {"fit_encoding_model": 1, **DOWNSTREAM}, id="one analysis's ridge: its fit only"),
     pytest.param(lambda c: c["ridge"].update(folding_type="kfold"),
-                 {"fit_encoding_model": 4, **DOWNSTREAM}, id="top-level ridge: every analysis"),
+                 {"fit_encoding_model": 2, **DOWNSTREAM}, id="top-level ridge: every analysis"),
     pytest.param(lambda c: c["analyses"].pop(), DOWNSTREAM, id="a removed analysis: the summary"),
-    pytest.param(lambda c: c["analyses"].reverse(), DOWNSTREAM, id="reordered analyses: the summary"),
 ])
 def test_a_change_to_analyses_reruns_exactly_what_it_invalidates(analysed, change, expected):
     work, config, _ = analysed
@@ -374,7 +371,4 @@ def test_a_summary_is_moved_aside_once_a_fit_it_summarises_is_recomputed(analyse
     assert not (results / "summary.csv").exists() and not (results / "plots").exists()
     stale = results / "stale" / finished.replace(":", "").replace("+0000", "Z")
     assert (stale / "summary.csv").read_text() == old and (stale / "plots" / "best_layer.png").exists()
-    assert planned_jobs(run_ok(copy_dir, "-n")) == {"fit_encoding_model": 1, **DOWNSTREAM}
-    run_ok(copy_dir)
-    assert json.loads((results / "summary_run.json").read_text())["finished"] >= finished
-    assert planned_jobs(run_ok(copy_dir, "-n")) == {}
+    assert planned_jobs(run_ok(copy_dir, "-n")) == DOWNSTREAM  # the next run writes a new summary
