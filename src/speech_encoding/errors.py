@@ -20,6 +20,11 @@ def listed(problems: Sequence[str], heading: str) -> str:
     return "\n".join([heading, *lines])
 
 
+def repeated(names: Sequence[str]) -> list[str]:
+    """The names that occur more than once, sorted (for an error that names them)."""
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 def raise_collected(problems: Sequence[str], heading: str) -> None:
     """Raise one InputError for every problem found (none: return): a single problem as it is,
     several as `listed` under `heading`, so that a user fixes them all in one go."""

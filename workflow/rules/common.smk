@@ -43,8 +43,8 @@ wildcard_constraints:
     # and the folders of its downsampled and delayed files under <stage>/<feature_set> (empty
     # without analyses, else a slash and the downsampling folder, then the delays folder):
     # speech_encoding.run.analyses
-    analysis=r"([A-Za-z0-9][A-Za-z0-9._-]*/)?",
-    variant=r"(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}",
+    analysis=f"({NAME_PATTERN}/)?",
+    variant=f"(/{NAME_PATTERN}){{0,2}}",
 
 
 try:

@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ..data.manifest import NAME_PATTERN
+from ..errors import InputError, repeated
 from .rerun_policy import delay_params, downsample_params
 
 # The top-level keys an analysis may set (the stages after extraction).
@@ -30,7 +31,7 @@ OVERRIDABLE = ("downsample", "fir_delays", "fir_circpad", "trimming", "ridge", "
 MERGED = ("downsample", "ridge", "significance", "noise_ceiling")
 # Keys only the top level decides: they change which files a fit writes, the same for all analyses.
 TOP_LEVEL_ONLY = {"ridge": ("save_weights",)}
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NAME = re.compile(f"^{NAME_PATTERN}$")
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,7 @@ def resolve_analyses(config: Mapping) -> list[tuple[str, Analysis]]:
                              "(letters, digits, '.', '_', '-'; not starting with '.', '_' or '-')")
         check_overrides(where, entry)
         resolved.append((where, Analysis(entry["name"], merged_config(config, entry))))
-    names = [analysis.name for _, analysis in resolved]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = repeated([analysis.name for _, analysis in resolved])
     if duplicates:
         raise InputError(f"analyses: duplicate analysis name(s) {', '.join(duplicates)} "
                          "(after expanding sweeps)")

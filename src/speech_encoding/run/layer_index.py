@@ -17,9 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import InputError
+from ..modelling.memory_budget import MB
 from .atomic_io import save_json
-
-MB = 2 ** 20
 
 
 def index_name(layer: int | str, stories: Sequence[str]) -> str:

@@ -187,12 +187,13 @@ def plan_ceilings(repeats: Mapping[tuple[str, str], tuple[str, int]], subjects: 
 @dataclass(frozen=True)
 class AnalysisPlan:
     """One analysis of a run: its settings, the stories with the splits its mode fits them in,
-    per feature set and story the rows its fits keep, and per (subject, feature set) the noise
-    ceilings its fits read."""
+    per feature set and story the rows its fits keep, the split its fits score, and per (subject,
+    feature set) the noise ceilings its fits read."""
 
     analysis: Analysis
     stories: list[Story]
     rows: dict[str, dict[str, PlannedRows]]
+    scored_split: str
     ceilings: dict[tuple[str, str], list[CeilingFile]] = field(default_factory=dict)
 
     @property
@@ -240,6 +241,7 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
     for where, analysis in resolved:
         mode = modes[where]
         fitted = stories if mode.uses_test_split else [replace(s, split="train") for s in stories]
+        scored_split = "test" if mode.uses_test_split else "train"
         key = rows_key(analysis.config, mode.uses_test_split)
         with errors_within(where if named else None):
             if key not in planned_rows:
@@ -247,13 +249,12 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
             rows = planned_rows[key]
             check_story_rows(fitted, rows, analysis.config["fir_delays"])
             settings = RidgeSettings.from_config(analysis.config["ridge"])
-            scored_split = "test" if mode.uses_test_split else "train"
             for by_story in rows.values():
                 check_folds(settings, fitted_rows(fitted, by_story, "train"),
                             nested=not mode.uses_test_split)
                 check_significance(analysis.config["significance"],
                                    fitted_rows(fitted, by_story, scored_split))
-        analyses.append(AnalysisPlan(analysis, fitted, rows))
+        analyses.append(AnalysisPlan(analysis, fitted, rows, scored_split))
     every_rows = {(key, fs): by_story for key, by_fs in planned_rows.items()
                   for fs, by_story in by_fs.items()}
     subjects = plan_subjects(dataset["subjects"], dataset["responses"], stories, every_rows,
@@ -262,7 +263,6 @@ def plan_run(config: Mapping, generated: GeneratedInputs) -> RunPlan:
                     for fs in config["feature_sets"]}
     repeats = repeats_files(dataset, subjects, stories, generated)
     analyses = [replace(plan, ceilings=plan_ceilings(repeats, subjects, plan.stories, plan.rows,
-                                                     "test" if modes[where].uses_test_split
-                                                     else "train"))
-                for (where, _), plan in zip(resolved, analyses)]
+                                                     plan.scored_split))
+                for plan in analyses]
     return RunPlan(stories, subjects, feature_sets, analyses)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..design_matrix.trimming import check_explicit_keys
-from ..errors import InputError
+from ..errors import InputError, repeated
 from ..features.compute_dtypes import check_compute_dtype
 from ..modelling.folds import inner_splits, outer_splits
 
@@ -27,8 +27,7 @@ def resolve_alphas(spec) -> tuple[float, ...]:
 
 def check_config(config: Mapping) -> None:
     """Cross-field checks; each error names the config key."""
-    names = [fs["name"] for fs in config["feature_sets"]]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated([fs["name"] for fs in config["feature_sets"]])
     if duplicates:
         raise InputError(f"feature_sets: duplicate name(s): {', '.join(duplicates)}")
     for index, fs in enumerate(config["feature_sets"]):

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ... import __version__
-from ...errors import InputError
+from ...errors import InputError, repeated
 from ...run.atomic_io import atomic_path, save_json, save_npy
 from ..manifest import Story, check_safe_name, read_manifest, write_manifest
 from ..repeats import repeats_path
@@ -94,8 +94,7 @@ class DatasetFolder:
         """Write the manifest, audio and TR times, or check that identical ones are already there."""
         for source in sources:
             check_safe_name(source.story.name, "story")
-        names = [source.story.name for source in sources]
-        duplicated = sorted({name for name in names if names.count(name) > 1})
+        duplicated = repeated([source.story.name for source in sources])
         if duplicated:
             raise InputError(f"story name(s) given more than once: {', '.join(duplicated)}")
         stories = [self._story(source) for source in sources]
