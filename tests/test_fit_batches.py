@@ -12,7 +12,14 @@ from speech_encoding.design_matrix.preprocess import prepare_features, prepare_r
 from speech_encoding.design_matrix.trimming import explicit_rows
 from speech_encoding.errors import InputError
 from speech_encoding.modelling.fit import fit_stories
-from speech_encoding.modelling.memory_budget import auto_voxel_batch, bytes_per_voxel, working_memory_bytes
+from speech_encoding.modelling.memory_budget import (
+    FIT_THREADS,
+    SMALL_FIT_MB,
+    auto_voxel_batch,
+    bytes_per_voxel,
+    fit_threads,
+    working_memory_bytes,
+)
 from speech_encoding.modelling.weights_file import weights_writer
 
 STORIES = {"a": "train", "b": "train", "c": "train", "t": "test"}
@@ -37,6 +44,12 @@ def test_auto_voxel_batch_fits_the_working_memory():
     assert auto_voxel_batch(95000, 9000, 1536, 10, 1800, 1) == 1
     assert auto_voxel_batch(300, 9000, 1536, 10, 1800, 10 ** 15) == 300
     assert working_memory_bytes(1000) <= 500 * 2 ** 20
+
+
+def test_small_fits_take_one_thread_and_others_the_rules_threads():
+    assert SMALL_FIT_MB == 16 and FIT_THREADS == 8
+    assert fit_threads(0) == fit_threads(15.99) == 1
+    assert fit_threads(16) == fit_threads(3500) == 8
 
 
 def test_responses_are_memory_mapped_and_checked_block_by_block(tmp_path):

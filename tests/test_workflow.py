@@ -62,6 +62,8 @@ def test_demo_writes_every_output(demo_run):
             log = (results / "logs" / "fit_encoding_model" / subject / "tiny" / f"layer{layer}.log")
             assert "test story 'story04': auto trimming keeps 25 of 30 feature rows [5:30]" \
                 in log.read_text()
+            # a fit this small takes one thread, so that two run at once on the run's 2 cores
+            assert "INFO root: 1 threads, job memory" in log.read_text()
 
 
 def test_jobs_print_no_shell_command(first_demo_run):

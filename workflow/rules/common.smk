@@ -289,10 +289,21 @@ def fit_gpus(wildcards):
     return int(analysis_of(wildcards).config["ridge"]["device"] == "cuda")
 
 
+def fit_input_mb(input):
+    """MB a fit reads: its inputs and the feature files its index names (files not yet made count
+    as 0 MB; Snakemake asks again for threads and resources once a job's inputs exist)."""
+    made = [path for path in input if os.path.exists(path)]
+    return sum(map(os.path.getsize, made)) / memory_budget.MB + indexed_size_mb(input.features)
+
+
 def fit_memory_mb(wildcards, input):
-    """Memory for a fit: a base, its memory-mapped inputs (the feature files its index names), and
-    an equal voxel-batch working set."""
-    return memory_budget.fit_memory_mb(input.size_mb + indexed_size_mb(input.features))
+    """Memory for a fit: a base, its memory-mapped inputs, and an equal voxel-batch working set."""
+    return memory_budget.fit_memory_mb(fit_input_mb(input))
+
+
+def fit_threads(wildcards, input):
+    """Threads for a fit: one for a small fit, so that several run at once (memory_budget)."""
+    return memory_budget.fit_threads(fit_input_mb(input))
 
 
 def fit_outputs():

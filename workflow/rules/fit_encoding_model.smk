@@ -15,7 +15,7 @@ rule fit_encoding_model:
         f"{RESULTS}/benchmarks/fit_encoding_model/{{analysis}}{{subject}}/{{feature_set}}/layer{{layer}}.tsv"
     conda:
         "../../envs/speech_encoding.yaml"
-    threads: 8
+    threads: fit_threads
     resources:
         mem_mb=fit_memory_mb,
         runtime=120,

@@ -1,4 +1,5 @@
-"""How much memory a fit job asks for, and how many voxels it can hold at once within that."""
+"""How much memory and how many threads a fit job asks for, and how many voxels it can hold at
+once within that memory."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ import os
 MB = 2 ** 20
 FIT_BASE_MB = 4000  # interpreter, torch, the decompositions of a typical design matrix
 WORKING_FRACTION = 0.5  # of the job's memory, for the voxel batch's working set
+FIT_THREADS = 8
+SMALL_FIT_MB = 16  # inputs below this: the job's start (imports) outweighs its arithmetic
 
 
 def fit_memory_mb(input_mb: float) -> int:
     """A fit job's memory request: a base, its (memory-mapped) inputs, and a working set as large."""
     return int(FIT_BASE_MB + 2 * input_mb)
+
+
+def fit_threads(input_mb: float) -> int:
+    """A fit job's threads: one for a small fit (so that several run side by side while each
+    spends most of its time starting), else FIT_THREADS."""
+    return 1 if input_mb < SMALL_FIT_MB else FIT_THREADS
 
 
 def available_memory_bytes() -> int | None:
