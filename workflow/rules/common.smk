@@ -291,9 +291,12 @@ def fit_gpus(wildcards):
 
 def fit_input_mb(input):
     """MB a fit reads: its inputs and the feature files its index names (files not yet made count
-    as 0 MB; Snakemake asks again for threads and resources once a job's inputs exist)."""
+    as 0 MB; Snakemake asks again for threads and resources once a job's inputs exist).
+    """
     made = [path for path in input if os.path.exists(path)]
-    return sum(map(os.path.getsize, made)) / memory_budget.MB + indexed_size_mb(input.features)
+    return sum(map(os.path.getsize, made)) / memory_budget.MB + indexed_size_mb(
+        input.features
+    )
 
 
 def fit_memory_mb(wildcards, input):
