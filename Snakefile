@@ -32,6 +32,7 @@ include: "workflow/rules/delay.smk"
 include: "workflow/rules/noise_ceiling.smk"
 include: "workflow/rules/fit_encoding_model.smk"
 include: "workflow/rules/summarize.smk"
+include: "workflow/rules/brain_maps.smk"
 
 
 rule all:

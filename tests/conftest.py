@@ -153,3 +153,32 @@ def tiny_hubert(tmp_path_factory) -> str:
 def tiny_other_waveform_model(request, tmp_path_factory) -> str:
     """Random-weight Wav2Vec2 and WavLM encoders, built like `tiny_hubert`."""
     return write_tiny_waveform_model(tmp_path_factory.mktemp(request.param), request.param, seed=3)
+
+
+@pytest.fixture(scope="session")
+def pycortex_store(tmp_path_factory) -> Path:
+    """A copy of pycortex's example subject S1 (transform fullhead, with its thick mask), so that
+    tests write masks and caches there and never into the installed filestore."""
+    import shutil
+
+    import cortex
+
+    from speech_encoding.report.brain_space import PycortexSpace, pycortex_mask
+
+    store = tmp_path_factory.mktemp("pycortex")
+    shutil.copytree(Path(cortex.database.default_filestore) / "S1", store / "S1")
+    pycortex_mask(PycortexSpace(str(store), "S1", "fullhead"))  # made and stored when missing
+    return store
+
+
+def write_pycortex_mask(store: Path, mask_type: str, n_voxels: int) -> None:
+    """Mask `mask_type` of S1/fullhead: the first `n_voxels` voxels of its thick mask, in
+    pycortex's order."""
+    import nibabel
+
+    folder = store / "S1" / "transforms" / "fullhead"
+    thick = nibabel.load(folder / "mask_thick.nii.gz")
+    order = np.asarray(thick.get_fdata()).T != 0  # pycortex's (k, j, i) array
+    subset = np.zeros(order.shape, dtype=np.uint8)
+    subset.flat[np.flatnonzero(order)[:n_voxels]] = 1
+    nibabel.save(nibabel.Nifti1Image(subset.T, thick.affine), folder / f"mask_{mask_type}.nii.gz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import TINY_DEMO, validated, write_config
+from conftest import TINY_DEMO, validated, write_config, write_pycortex_mask
 from workflow_runner import planned_jobs, run_ok, snakemake
 
 from speech_encoding.demo.dataset import write_demo_dataset
@@ -136,6 +137,45 @@ def test_a_changed_ridge_setting_reruns_only_fits(demo_run, tiny_demo_config):
     (demo_run / "changed.yaml").write_text(yaml.safe_dump(tiny_demo_config))
     result = run_ok(demo_run, "-n", config="changed.yaml")
     assert planned_jobs(result) == {"fit_encoding_model": 4, "summarize": 1, "all": 1}
+
+
+def test_brain_maps_are_drawn_without_refitting(demo_run, tiny_demo_config, tmp_path, pycortex_store):
+    """s1's 40 voxels in a NIfTI mask, s2's in 40 voxels of pycortex's S1: every layer's maps, in
+    the mask's voxels; a map setting redraws only that subject's maps."""
+    import nibabel
+
+    from speech_encoding.report.brain_space import PycortexSpace, column_volume, mask_and_affine
+
+    work = tmp_path / "maps"
+    shutil.copytree(demo_run, work, symlinks=True)
+    nifti_mask = np.zeros((6, 5, 4), dtype=np.uint8)
+    nifti_mask.flat[::3] = 1
+    nibabel.save(nibabel.Nifti1Image(nifti_mask, np.diag([3.0, 3.0, 3.0, 1.0])), work / "mask.nii.gz")
+    write_pycortex_mask(pycortex_store, "tiny40", 40)
+    s2 = {"space": "pycortex", "filestore": str(pycortex_store), "subject": "S1",
+          "transform": "fullhead", "mask_type": "tiny40", "height": 256}
+    tiny_demo_config["brain_maps"] = {"s1": {"space": "nifti", "mask": "mask.nii.gz"}, "s2": s2}
+    write_config(work, tiny_demo_config)
+    assert planned_jobs(run_ok(work, "-n")) == {"draw_brain_maps": 2, "all": 1}
+    run_ok(work)
+    masks = {"s1": nifti_mask != 0,
+             "s2": mask_and_affine(PycortexSpace(str(pycortex_store), "S1", "fullhead", "tiny40"))[0]}
+    for subject, mask in masks.items():
+        folder = work / "results" / "maps" / subject / "tiny"
+        for layer in (0, 1):
+            voxels = pd.read_parquet(work / "results" / "fits" / subject / "tiny" / f"layer{layer}"
+                                     / "voxels.parquet")
+            quantities = {"r", "r_significant", "alpha"} | (
+                {"r_normalized"} if voxels["r_normalized"].notna().any() else set())
+            assert {p.name for p in (folder / f"layer{layer}").iterdir()} == {
+                f"{q}.{ext}" for q in quantities for ext in ("png", "nii.gz")}
+            volume = np.asarray(nibabel.load(folder / f"layer{layer}" / "r.nii.gz").get_fdata())
+            expected = column_volume(voxels["r"].to_numpy(np.float32), mask, "pycortex")
+            np.testing.assert_array_equal(volume[mask], expected[mask])
+        assert (folder / "best_layer.png").stat().st_size > 1000
+    tiny_demo_config["brain_maps"]["s2"]["height"] = 300
+    write_config(work, tiny_demo_config)
+    assert planned_jobs(run_ok(work, "-n")) == {"draw_brain_maps": 1, "all": 1}
 
 
 def test_own_dataset_and_local_model_are_planned(tmp_path, tiny_demo_config):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 from speech_encoding.data.manifest import NAME_PATTERN
 from speech_encoding.data.responses import response_path
@@ -13,6 +14,7 @@ from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
 from speech_encoding.run.analyses import analysis_settings
 from speech_encoding.run.layer_index import index_name, indexed_size_mb
+from speech_encoding.run.map_plan import plan_brain_maps
 from speech_encoding.run.plan import ceiling_path, plan_run
 from speech_encoding.run.summary_record import CONFIG_FILES_VARIABLE
 from speech_encoding.run.rerun_policy import (
@@ -49,8 +51,22 @@ wildcard_constraints:
 
 try:
     PLAN = plan_run(config, GENERATED)
+    # per subject with a brain_maps entry, its space (masks checked against the responses)
+    MAPS = plan_brain_maps(
+        config["brain_maps"],
+        PLAN.subjects,
+        config["dataset"]["responses"],
+        PLAN.stories[0].name,
+        GENERATED.n_voxels,
+    )
 except InputError as error:
     raise WorkflowError(f"Invalid input: {error}") from None
+if set(MAPS) != set(PLAN.subjects):
+    logger.info(
+        "No brain maps for "
+        + ", ".join(s for s in PLAN.subjects if s not in MAPS)
+        + ": no brain_maps entry (README, Brain maps)"
+    )
 
 STORIES = {story.name: story for story in PLAN.stories}
 SUBJECTS = PLAN.subjects
@@ -231,8 +247,47 @@ def summary_outputs():
         ]
         + list(analysis_outputs().values())
         + [ceiling_plot(subject) for subject in ceiling_subjects()]
+        + map_folders()
         + weights
     )
+
+
+def map_folders():
+    """The brain-map folder of every (analysis x) subject with a brain_maps entry x feature set."""
+    return [
+        f"{RESULTS}/maps/{analysis}{subject}/{fs}"
+        for analysis in ANALYSES
+        for subject in MAPS
+        for fs in FEATURE_SETS
+    ]
+
+
+def subject_fit_tables(wildcards):
+    """The voxel tables of every layer's fit of one (analysis x) subject x feature set."""
+    return [
+        fit_path(
+            wildcards.analysis,
+            wildcards.subject,
+            wildcards.feature_set,
+            layer,
+            "voxels.parquet",
+        )
+        for layer in LAYERS[wildcards.feature_set]
+    ]
+
+
+def nifti_mask_input(wildcards):
+    """A subject's NIfTI mask, as an input of its maps (so that a new mask redraws them)."""
+    spec = config["brain_maps"][wildcards.subject]
+    return [spec["mask"]] if spec["space"] == "nifti" else []
+
+
+def map_labels(wildcards):
+    """What the maps' titles name: subject, feature set and, with analyses, the analysis."""
+    labels = {"subject": wildcards.subject, "feature set": wildcards.feature_set}
+    if config.get("analyses") is not None:
+        labels = {"analysis": ANALYSES[wildcards.analysis].analysis.name, **labels}
+    return labels
 
 
 def extraction_settings_of(wildcards):

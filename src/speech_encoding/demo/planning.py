@@ -81,4 +81,4 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
     return GeneratedInputs(stories=stories, subjects=list(demo["subjects"]), models=models,
                            truth=f"{dataset_dir}/truth.json",
                            audio={story.name: demo_audio_length(demo) for story in stories},
-                           repeats=repeats)
+                           repeats=repeats, n_voxels=demo["n_voxels"])

@@ -1,4 +1,4 @@
-"""The run's summary table and figures.
+"""The run's summary table and figures, and brain maps of every fit.
 
 Names are imported on first use (see `speech_encoding._lazy`): importing this package loads none
 of its modules.
@@ -15,6 +15,9 @@ __all__ = [
     "plot_p_histograms",
     "plot_voxel_histograms",
     "plot_best_layers",
+    "write_subject_maps",
+    "space_from_config",
+    "column_volume",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
@@ -26,4 +29,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "plot_p_histograms": "plots",
     "plot_voxel_histograms": "plots",
     "plot_best_layers": "plots",
+    "write_subject_maps": "brain_maps",
+    "space_from_config": "brain_space",
+    "column_volume": "brain_space",
 })

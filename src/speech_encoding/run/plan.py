@@ -122,6 +122,7 @@ class GeneratedInputs:
     truth: str | None = None
     audio: Mapping[str, AudioLength] | None = None
     repeats: Mapping[tuple[str, str], tuple[str, int]] | None = None
+    n_voxels: int | None = None  # every generated subject's response columns
 
 
 @dataclass(frozen=True)
