@@ -174,9 +174,14 @@ def pycortex_store(tmp_path_factory) -> Path:
 def write_pycortex_mask(store: Path, mask_type: str, n_voxels: int) -> None:
     """Mask `mask_type` of S1/fullhead: the first `n_voxels` voxels of its thick mask, in
     pycortex's order."""
+    write_subset_mask(store / "S1" / "transforms" / "fullhead", mask_type, n_voxels)
+
+
+def write_subset_mask(folder: Path, mask_type: str, n_voxels: int) -> None:
+    """Mask `mask_type` of the pycortex transform `folder`: the first `n_voxels` voxels of its
+    thick mask, in pycortex's order (`mask_type` thick replaces the thick mask itself)."""
     import nibabel
 
-    folder = store / "S1" / "transforms" / "fullhead"
     thick = nibabel.load(folder / "mask_thick.nii.gz")
     order = np.asarray(thick.get_fdata()).T != 0  # pycortex's (k, j, i) array
     subset = np.zeros(order.shape, dtype=np.uint8)

@@ -176,16 +176,38 @@ def test_pycortex_flatmap_is_drawn_with_its_volume(pycortex_store, tmp_path):
                                column_volume(table["r"].to_numpy(np.float32), mask, "pycortex")[mask])
 
 
-def planned(tmp_path, maps: dict, n_columns: int = 20):
-    write_responses(tmp_path / "responses", "s1", {"story01": (10, n_columns)})
-    return plan_brain_maps(maps, ["s1"], tmp_path / "responses", "story01")
+def planned(tmp_path, maps: dict, n_columns: int = 20, subjects=("s1",)):
+    for subject in subjects:
+        write_responses(tmp_path / "responses", subject, {"story01": (10, n_columns)})
+    return plan_brain_maps(maps, list(subjects), tmp_path / "responses", "story01")
 
 
 def test_planning_accepts_a_matching_nifti_mask(tmp_path):
     mask = np.zeros((4, 5, 2), bool)
     mask.flat[:20] = True
-    spaces = planned(tmp_path, {"s1": {"space": "nifti", "mask": write_mask(tmp_path / "m.nii.gz", mask)}})
-    assert spaces == {"s1": NiftiSpace(str(tmp_path / "m.nii.gz"))}
+    spec = {"space": "nifti", "mask": write_mask(tmp_path / "m.nii.gz", mask)}
+    plan = planned(tmp_path, {"s1": spec}, subjects=("s1", "s2"))
+    assert plan.entries == {"s1": spec} and plan.skipped == {"s2": "no brain_maps entry"}
+
+
+def test_the_every_subject_entry_fills_in_each_subject_and_skips_where_it_does_not_apply(
+        tmp_path, pycortex_store):
+    """As config/lebel.yaml uses it: each subject's own pycortex subject and `<subject>_auto`
+    transform; a subject the filestore lacks is skipped with the reason, not an error."""
+    import shutil
+
+    store = tmp_path / "store"
+    (store / "UTS01" / "transforms").mkdir(parents=True)
+    shutil.copytree(pycortex_store / "S1" / "transforms" / "fullhead",
+                    store / "UTS01" / "transforms" / "UTS01_auto")
+    every = {"space": "pycortex", "filestore": str(store), "subject": "{subject}",
+             "transform": "{subject}_auto", "mask_type": "thick"}
+    for subject in ("UTS01", "UTS02"):
+        write_responses(tmp_path / "responses", subject, {"story01": (4, 80615)})
+    plan = plan_brain_maps({"*": every}, ["UTS01", "UTS02"], tmp_path / "responses", "story01")
+    assert plan.entries == {"UTS01": {**every, "subject": "UTS01", "transform": "UTS01_auto"}}
+    assert list(plan.skipped) == ["UTS02"]
+    assert "unknown pycortex subject 'UTS02'" in plan.skipped["UTS02"]
 
 
 @pytest.mark.parametrize("case, message", [

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, validated, write_config
+from conftest import REPO, validated, write_config, write_subset_mask
 from fake_datasets import (
     fake_assembly,
     fake_story,
@@ -48,21 +48,24 @@ class Payload:
 
 
 def lebel_config(model: str) -> dict:
-    """config/lebel.yaml with a tiny local model and ridge folds that fit tiny data."""
+    """config/lebel.yaml with a tiny local model, ridge folds that fit tiny data and small flatmaps."""
     config = yaml.safe_load((REPO / "config" / "lebel.yaml").read_text())
     config["feature_sets"][0].update(model=model, chunk_size=2.0, context_size=2.0, layers=[1],
                                      batch_size=16)
     config["ridge"].update(chunk_length=5, n_inner_folds=3)
+    config["brain_maps"]["*"]["height"] = 256  # small flatmaps draw faster
     return config
 
 
-def expected_jobs(n_stories: int, n_fits: int, n_ceilings: int = 0) -> dict[str, int]:
+def expected_jobs(n_stories: int, n_fits: int, n_ceilings: int = 0, n_maps: int = 0) -> dict[str, int]:
     """One feature set with one layer: per story resampling and extraction; downsample and delay
-    run once per feature set and layer; a noise ceiling per subject with repeats of the test story."""
+    run once per feature set and layer; a noise ceiling per subject with repeats of the test story;
+    the brain maps of each subject the dataset's pycortex filestore holds."""
     per_story = {rule: n_stories for rule in ("resample_audio", "extract_features")}
     ceilings = {"noise_ceiling": n_ceilings} if n_ceilings else {}
+    maps = {"draw_brain_maps": n_maps} if n_maps else {}
     return {**per_story, "downsample": 1, "delay": 1, **ceilings, "fit_encoding_model": n_fits,
-            "summarize": 1, "all": 1}
+            "summarize": 1, **maps, "all": 1}
 
 
 # ---------------------------------------------------------------- assembly pickles
@@ -217,7 +220,10 @@ def test_an_imported_assembly_plans_the_lebel_run(tmp_path, monkeypatch, audio_d
     path, _ = write_assembly(tmp_path, monkeypatch)
     assert import_assembly(path, "UTS03", audio_dir, tmp_path / "data" / "lebel") == 0
     write_config(tmp_path, lebel_config(tiny_whisper))
-    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 1)
+    result = run_ok(tmp_path, "-n")
+    assert planned_jobs(result) == expected_jobs(3, 1)
+    assert "No brain maps for subject UTS03: the \"*\" entry does not apply: pycortex filestore " \
+           "data/lebel/pycortex-db is not a folder" in result.stdout + result.stderr
 
 
 # ---------------------------------------------------------------- ds003020
@@ -227,10 +233,16 @@ SUBJECTS = {"UTS01": 5, "UTS02": 7}
 
 
 @pytest.fixture(scope="module")
-def ds003020(tmp_path_factory):
-    """Three complete stories; avatar has no responses, legacy no audio."""
+def ds003020(tmp_path_factory, pycortex_store):
+    """Three complete stories; avatar has no responses, legacy no audio. Its pycortex filestore
+    holds UTS01 (pycortex's S1, as UTS01_auto, with a thick mask of UTS01's 5 voxels), not UTS02."""
     root = tmp_path_factory.mktemp("ds003020")
-    return write_ds003020(root, RESPDICT, SUBJECTS, no_audio=("legacy",), no_responses=("avatar",))
+    write_ds003020(root, RESPDICT, SUBJECTS, no_audio=("legacy",), no_responses=("avatar",))
+    subject = root / "derivative" / "pycortex-db" / "UTS01"
+    shutil.copytree(pycortex_store / "S1", subject, ignore=shutil.ignore_patterns("cache"))
+    (subject / "transforms" / "fullhead").rename(subject / "transforms" / "UTS01_auto")
+    write_subset_mask(subject / "transforms" / "UTS01_auto", "thick", SUBJECTS["UTS01"])
+    return root
 
 
 def import_lebel(root, out, *options: str) -> int:
@@ -261,6 +273,11 @@ def test_ds003020_becomes_a_dataset_on_the_tutorial_grid(ds003020, tmp_path, cap
     respdict = (ds003020 / "derivative" / "respdict.json").read_bytes()
     assert record["sha256"] == {"derivative/respdict.json": hashlib.sha256(respdict).hexdigest()}
     assert "derivative/preprocessed_data/UTS02/souls.hf5" in record["files"]
+    pycortex_db = ds003020 / "derivative" / "pycortex-db"
+    assert record["pycortex_db"] == {"path": str(pycortex_db.resolve()),
+                                     "transforms": {"UTS01": ["UTS01_auto", "retinotopy"], "UTS02": []}}
+    assert (out / "pycortex-db").resolve() == pycortex_db.resolve()
+    assert "pycortex-db has no transform UTS02_auto for subject UTS02" in caplog.text
 
 
 def test_ds003020_individual_repeats_become_repeats_files(ds003020, tmp_path, caplog):
@@ -356,8 +373,10 @@ def test_lebel_config_holds_the_tutorial_settings():
 def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, tiny_whisper):
     assert import_lebel(ds003020, tmp_path / "data" / "lebel", "--subjects", "UTS01", "UTS02") == 0
     write_config(tmp_path, lebel_config(tiny_whisper))
-    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2)
-    run_ok(tmp_path)
+    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2, n_maps=1)
+    result = run_ok(tmp_path)
+    assert "No brain maps for subject UTS02: the \"*\" entry does not apply: unknown pycortex " \
+           "subject 'UTS02'" in result.stdout + result.stderr
     results = tmp_path / "results" / "lebel"
     table = pd.read_parquet(results / "summary.parquet")
     assert sorted(table["subject"]) == ["UTS01", "UTS02"] and set(table["layer"]) == {1}
@@ -372,6 +391,12 @@ def test_imported_ds003020_runs_the_lebel_config_end_to_end(ds003020, tmp_path, 
         voxels = pd.read_parquet(fit / "voxels.parquet")
         assert voxels["noise_ceiling"].notna().sum() >= n_voxels - 1
         assert voxels["noise_ceiling"].median() > 0.5
+    # flatmaps of UTS01 in the dataset's filestore, through the link the importer made
+    maps = results / "maps" / "UTS01" / "whisper-tiny"
+    assert {p.name for p in (maps / "layer1").glob("*.png")} == {
+        "r.png", "r_significant.png", "alpha.png", "r_normalized.png"}
+    assert (maps / "best_layer.png").stat().st_size > 10_000
+    assert not (results / "maps" / "UTS02").exists()
 
 
 @pytest.mark.workflow
@@ -390,4 +415,4 @@ def test_the_shipped_lebel_config_plans_as_is_with_the_model_in_the_hub_cache(ds
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert import_lebel(ds003020, tmp_path / "data" / "lebel", "--subjects", "UTS01", "UTS02") == 0
     shutil.copy(REPO / "config" / "lebel.yaml", tmp_path / "config.yaml")
-    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2)
+    assert planned_jobs(run_ok(tmp_path, "-n")) == expected_jobs(3, 2, n_ceilings=2, n_maps=1)

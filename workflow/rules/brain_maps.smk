@@ -27,7 +27,7 @@ rule draw_brain_maps:
         mem_mb=4000,
         runtime=30,
     params:
-        space=lambda wildcards: canonical(config["brain_maps"][wildcards.subject]),
+        space=lambda wildcards: canonical(MAPS.entries[wildcards.subject]),
         layers=lambda wildcards: LAYERS[wildcards.feature_set],
         labels=map_labels,
     script:

@@ -61,12 +61,8 @@ try:
     )
 except InputError as error:
     raise WorkflowError(f"Invalid input: {error}") from None
-if set(MAPS) != set(PLAN.subjects):
-    logger.info(
-        "No brain maps for "
-        + ", ".join(s for s in PLAN.subjects if s not in MAPS)
-        + ": no brain_maps entry (README, Brain maps)"
-    )
+for subject, reason in MAPS.skipped.items():
+    logger.info(f"No brain maps for subject {subject}: {reason} (README, Brain maps)")
 
 STORIES = {story.name: story for story in PLAN.stories}
 SUBJECTS = PLAN.subjects
@@ -257,7 +253,7 @@ def map_folders():
     return [
         f"{RESULTS}/maps/{analysis}{subject}/{fs}"
         for analysis in ANALYSES
-        for subject in MAPS
+        for subject in MAPS.entries
         for fs in FEATURE_SETS
     ]
 
@@ -278,7 +274,7 @@ def subject_fit_tables(wildcards):
 
 def nifti_mask_input(wildcards):
     """A subject's NIfTI mask, as an input of its maps (so that a new mask redraws them)."""
-    spec = config["brain_maps"][wildcards.subject]
+    spec = MAPS.entries[wildcards.subject]
     return [spec["mask"]] if spec["space"] == "nifti" else []
 
 

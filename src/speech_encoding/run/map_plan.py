@@ -1,18 +1,28 @@
-"""Planning the brain maps: each configured subject's space, checked against its responses
-before any job runs."""
+"""Planning the brain maps: each subject's space (its own `brain_maps` entry, or the `"*"` entry
+filled in with its name), checked against its responses before any job runs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data.responses import response_shapes
 from ..errors import InputError, raise_collected
-from ..report.brain_space import BrainSpace, check_voxel_count, mask_and_affine, space_from_config
+from ..report.brain_space import check_voxel_count, mask_and_affine, space_from_config
 
 # The keys each space takes besides `space` (the schema admits the union).
 SPACE_KEYS = {"pycortex": {"filestore", "subject", "transform", "mask_type", "height"},
               "nifti": {"mask", "voxel_order"}}
+EVERY_SUBJECT = "*"
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """Per mapped subject its entry (the `"*"` entry filled in), and why others get no maps."""
+
+    entries: dict[str, dict] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def check_space_keys(subject: str, spec: Mapping) -> None:
@@ -23,28 +33,59 @@ def check_space_keys(subject: str, spec: Mapping) -> None:
                          f"{spec['space']} (its keys: {', '.join(sorted(SPACE_KEYS[spec['space']]))})")
 
 
+def filled_in(spec: Mapping, subject: str) -> dict:
+    """The `"*"` entry for one subject: `{subject}` in its text values replaced by the name."""
+    return {key: value.replace("{subject}", subject) if isinstance(value, str) else value
+            for key, value in spec.items()}
+
+
+def checked_entry(subject: str, spec: Mapping, n_columns) -> dict:
+    """`spec` after checking its keys, its files and its mask's voxel count."""
+    check_space_keys(subject, spec)
+    mask, _ = mask_and_affine(space_from_config(spec))
+    check_voxel_count(mask, n_columns(), subject, space_from_config(spec))
+    return dict(spec)
+
+
 def plan_brain_maps(maps: Mapping[str, Mapping], subjects: Sequence[str],
                     responses_dir: str | Path, first_story: str,
-                    generated_voxels: int | None = None) -> dict[str, BrainSpace]:
-    """Per subject with a `brain_maps` entry, its space, after checking that the subject is fitted
-    and that its mask has one voxel per response column (`generated_voxels`: the columns of
-    responses a rule will write; else read from the first story's response header)."""
-    problems, spaces = [], {}
+                    generated_voxels: int | None = None) -> MapPlan:
+    """The subjects to map and their entries.
+
+    A subject's own entry must be usable: a subject not fitted, keys of the other space, an
+    unreadable mask, an unknown pycortex subject or transform, or a mask whose voxel count differs
+    from the responses' columns (`generated_voxels`, for responses a rule will write, else read
+    from the first story's header) are errors. The `"*"` entry applies to every other fitted
+    subject where it is usable, and a subject where it is not is skipped with the reason.
+    """
+    def columns(subject: str):
+        if generated_voxels is not None:
+            return lambda: generated_voxels
+        return lambda: response_shapes(responses_dir, subject, [first_story])[first_story][1]
+
+    problems, plan = [], MapPlan()
     for subject, spec in maps.items():
+        if subject == EVERY_SUBJECT:
+            continue
         try:
             if subject not in subjects:
                 raise InputError(f"brain_maps.{subject}: not a subject of this run "
                                  f"(subjects: {', '.join(subjects)})")
-            check_space_keys(subject, spec)
-            space = space_from_config(spec)
-            mask, _ = mask_and_affine(space)
-            n_columns = (generated_voxels if generated_voxels is not None else
-                         response_shapes(responses_dir, subject, [first_story])[first_story][1])
-            check_voxel_count(mask, n_columns, subject, space)
-            spaces[subject] = space
+            plan.entries[subject] = checked_entry(subject, spec, columns(subject))
         except InputError as error:
             message = str(error)
             problems.append(message if message.startswith("brain_maps.") else
                             f"brain_maps.{subject}: {message}")
     raise_collected(problems, "problems with brain_maps")
-    return spaces
+    for subject in subjects:
+        if subject in maps:
+            continue
+        if EVERY_SUBJECT not in maps:
+            plan.skipped[subject] = "no brain_maps entry"
+            continue
+        try:
+            plan.entries[subject] = checked_entry(subject, filled_in(maps[EVERY_SUBJECT], subject),
+                                                  columns(subject))
+        except InputError as error:
+            plan.skipped[subject] = f'the "*" entry does not apply: {error}'
+    return plan

@@ -3,7 +3,7 @@
 Layout read: `derivative/respdict.json` (story -> TRs acquired, N), `stimuli/<story>.wav` and
 `derivative/preprocessed_data/<subject>/<story>.hf5` (dataset `data`, N - 20 rows x voxels, and
 for a story heard several times, typically the test story, `individual_repeats`, repeats x rows x
-voxels).
+voxels); `derivative/pycortex-db` (the subjects' pycortex filestore), when present, is linked.
 Each story's feature grid is the tutorial's: N - 5 TRs of 2 s, TR k at 2k - 9 s from the audio's
 start; trimmed [10:-5] it has the N - 20 rows of the responses (config/lebel.yaml).
 """
@@ -155,6 +155,30 @@ def write_story(folder: DatasetFolder, path: Path, subject: str, story: str) -> 
         return int(repeats.shape[0])
 
 
+def link_pycortex_db(dataset: Ds003020, out: Path, subjects: Sequence[str]) -> dict | None:
+    """Link `<out>/pycortex-db` to the dataset's pycortex filestore (`derivative/pycortex-db`, the
+    subjects' surfaces, transforms and masks, which config/lebel.yaml draws flatmaps with); what
+    it holds for `subjects`, for the provenance record (None without one)."""
+    source = dataset.root / "derivative" / "pycortex-db"
+    if not source.is_dir():
+        log.warning("no derivative/pycortex-db in %s: no flatmaps (README, Brain maps)", dataset.root)
+        return None
+    link = out / "pycortex-db"
+    if link.is_symlink():
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(source.resolve(), target_is_directory=True)
+    transforms = {subject: sorted(p.name for p in (source / subject / "transforms").iterdir())
+                  if (source / subject / "transforms").is_dir() else [] for subject in subjects}
+    for subject, names in transforms.items():
+        if f"{subject}_auto" not in names:
+            log.warning("pycortex-db has no transform %s_auto for subject %s (has: %s): "
+                        "config/lebel.yaml draws no flatmaps of it", subject, subject,
+                        ", ".join(names) or "none")
+    log.info("pycortex filestore %s linked as %s", source.resolve(), link)
+    return {"path": str(source.resolve()), "transforms": transforms}
+
+
 def story_source(dataset: Ds003020, story: str, test_story: str) -> StorySource:
     """The manifest row of one story: N - 5 TRs of 2 s from -9 s."""
     return StorySource(Story(name=story, audio=dataset.audio(story), tr=TR,
@@ -181,6 +205,7 @@ def import_lebel(root: str | Path, subjects: Sequence[str], out: str | Path, com
         repeated[subject] = {story: count for story, count in counts.items() if count}
         log.info("subject %s: responses to %d stories written; repeats: %s", subject, len(names),
                  ", ".join(f"{story} x {count}" for story, count in repeated[subject].items()) or "none")
+    pycortex_db = link_pycortex_db(dataset, Path(out), subjects)
     read = [dataset.audio(s) for s in names] + [dataset.response_file(sub, s)
                                                 for sub in subjects for s in names]
     folder.record_provenance({
@@ -188,4 +213,4 @@ def import_lebel(root: str | Path, subjects: Sequence[str], out: str | Path, com
         "sha256": {"derivative/respdict.json": sha256(dataset.respdict_path)},
         "files": {str(path.relative_to(dataset.root)): path.stat().st_size for path in read},
         "subjects": list(subjects), "stories": names, "test_story": test_story,
-        "repeats": repeated}, command)
+        "repeats": repeated, "pycortex_db": pycortex_db}, command)
