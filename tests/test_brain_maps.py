@@ -247,3 +247,24 @@ def test_bad_pycortex_settings_are_named(tmp_path, pycortex_store, change, messa
             "transform": "fullhead", "mask_type": "count21", **change}
     with pytest.raises(InputError, match=message):
         planned(tmp_path, {"s1": spec})
+
+
+def test_without_pycortex_the_demo_has_no_brain_and_pycortex_entries_say_how_to_install(
+        monkeypatch, tmp_path):
+    import importlib.util
+
+    from speech_encoding.demo.planning import demo_brain_filestore, demo_brain_notice
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "cortex" else found(name, *args))
+    config = {"demo": {"brain": {"subject": "S1", "transform": "fullhead", "roi": "AC"}}}
+    assert demo_brain_filestore(config, "results/demo/brain") is None
+    assert "pip install -e '.[maps]'" in demo_brain_notice(config)
+    assert demo_brain_notice({"demo": {}}) is None
+    every = {"space": "pycortex", "filestore": str(tmp_path), "subject": "S1", "transform": "fullhead"}
+    plan = planned(tmp_path, {"*": every})
+    assert plan.entries == {} and "brain maps need cortex, which is not installed: pip install -e " \
+        "'.[maps]'" in plan.skipped["s1"]
+    with pytest.raises(InputError, match=r"brain_maps.s1: brain maps need cortex"):
+        planned(tmp_path, {"s1": every})

@@ -27,7 +27,8 @@ def rule_blocks() -> dict[str, str]:
 def test_every_stage_has_a_rule():
     assert set(rule_blocks()) == {"make_demo_dataset", "make_demo_model", "resample_audio",
                                   "extract_features", "downsample", "delay",
-                                  "noise_ceiling", "fit_encoding_model", "summarize", "draw_brain_maps"}
+                                  "noise_ceiling", "fit_encoding_model", "summarize", "draw_brain_maps",
+                                  "make_demo_brain"}
 
 
 @pytest.mark.parametrize("name, block", sorted(rule_blocks().items()))

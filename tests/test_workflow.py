@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
@@ -20,11 +21,30 @@ from speech_encoding.demo.model import write_demo_model
 pytestmark = pytest.mark.workflow
 
 
+# The tiny demo's voxels in pycortex's example subject S1 (driven ones in auditory cortex), with
+# small flatmaps of every fit.
+BRAIN = {"subject": "S1", "transform": "fullhead", "roi": "AC"}
+FLATMAPS = {"*": {"space": "pycortex", "filestore": "results/demo/brain/pycortex-db", "subject": "S1",
+                  "transform": "fullhead", "mask_type": "demo", "height": 256}}
+
+
+def with_brain(config: dict) -> dict:
+    config["demo"]["brain"] = dict(BRAIN)
+    config["brain_maps"] = copy.deepcopy(FLATMAPS)
+    return config
+
+
+@pytest.fixture
+def demo_config(tiny_demo_config) -> dict:
+    """The config of `first_demo_run` (a fresh copy)."""
+    return with_brain(tiny_demo_config)
+
+
 @pytest.fixture(scope="module")
 def first_demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The folder of a complete run of the tiny demo, and what snakemake printed."""
+    """The folder of a complete run of the tiny demo in S1's brain, and what snakemake printed."""
     workdir = tmp_path_factory.mktemp("demo")
-    write_config(workdir, TINY_DEMO)
+    write_config(workdir, with_brain(copy.deepcopy(TINY_DEMO)))
     return workdir, run_ok(workdir)
 
 
@@ -77,7 +97,7 @@ def test_jobs_print_no_shell_command(first_demo_run):
 
 def test_the_config_in_effect_has_the_defaults_filled_in(demo_run):
     written = yaml.safe_load((demo_run / "results" / "config_in_effect.yaml").read_text())
-    assert written == validated(TINY_DEMO)
+    assert written == validated(with_brain(copy.deepcopy(TINY_DEMO)))
     assert written["significance"]["n_permutations"] == 10000 and written["fir_delays"] == [1, 2, 3, 4]
 
 
@@ -132,14 +152,16 @@ def test_noise_ceilings_recover_the_planted_ones(demo_run):
     assert "4 repeats, rows 5-30 of 30" in log
 
 
-def test_a_changed_ridge_setting_reruns_only_fits(demo_run, tiny_demo_config):
-    tiny_demo_config["ridge"]["n_inner_folds"] = 3
-    (demo_run / "changed.yaml").write_text(yaml.safe_dump(tiny_demo_config))
+def test_a_changed_ridge_setting_reruns_only_fits(demo_run, demo_config):
+    demo_config["ridge"]["n_inner_folds"] = 3
+    (demo_run / "changed.yaml").write_text(yaml.safe_dump(demo_config))
     result = run_ok(demo_run, "-n", config="changed.yaml")
-    assert planned_jobs(result) == {"fit_encoding_model": 4, "summarize": 1, "all": 1}
+    # and the maps of the refitted fits (one job per subject and feature set)
+    assert planned_jobs(result) == {"fit_encoding_model": 4, "summarize": 1, "draw_brain_maps": 2,
+                                    "all": 1}
 
 
-def test_brain_maps_are_drawn_without_refitting(demo_run, tiny_demo_config, tmp_path, pycortex_store):
+def test_brain_maps_are_drawn_without_refitting(demo_run, demo_config, tmp_path, pycortex_store):
     """s1's 40 voxels in a NIfTI mask, s2's in 40 voxels of pycortex's S1: every layer's maps, in
     the mask's voxels; a map setting redraws only that subject's maps."""
     import nibabel
@@ -154,8 +176,8 @@ def test_brain_maps_are_drawn_without_refitting(demo_run, tiny_demo_config, tmp_
     write_pycortex_mask(pycortex_store, "tiny40", 40)
     s2 = {"space": "pycortex", "filestore": str(pycortex_store), "subject": "S1",
           "transform": "fullhead", "mask_type": "tiny40", "height": 256}
-    tiny_demo_config["brain_maps"] = {"s1": {"space": "nifti", "mask": "mask.nii.gz"}, "s2": s2}
-    write_config(work, tiny_demo_config)
+    demo_config["brain_maps"] = {"s1": {"space": "nifti", "mask": "mask.nii.gz"}, "s2": s2}
+    write_config(work, demo_config)
     assert planned_jobs(run_ok(work, "-n")) == {"draw_brain_maps": 2, "all": 1}
     run_ok(work)
     masks = {"s1": nifti_mask != 0,
@@ -173,9 +195,35 @@ def test_brain_maps_are_drawn_without_refitting(demo_run, tiny_demo_config, tmp_
             expected = column_volume(voxels["r"].to_numpy(np.float32), mask, "pycortex")
             np.testing.assert_array_equal(volume[mask], expected[mask])
         assert (folder / "best_layer.png").stat().st_size > 1000
-    tiny_demo_config["brain_maps"]["s2"]["height"] = 300
-    write_config(work, tiny_demo_config)
+    demo_config["brain_maps"]["s2"]["height"] = 300
+    write_config(work, demo_config)
     assert planned_jobs(run_ok(work, "-n")) == {"draw_brain_maps": 1, "all": 1}
+
+
+def test_the_demo_flatmap_finds_auditory_cortex(demo_run):
+    """r sampled onto S1's cortical surface (the vertex data pycortex draws the flatmap from): the
+    vertices inside the auditory cortex outline hold clearly higher r than the others with data;
+    the demo's driven voxels are the brain's ROI voxels."""
+    import cortex
+    import nibabel
+
+    from speech_encoding.report.brain_space import use_filestore
+
+    results = demo_run / "results"
+    brain = json.loads((results / "demo" / "brain" / "brain.json").read_text())
+    truth = json.loads((results / "demo" / "dataset" / "truth.json").read_text())
+    use_filestore(str(results / "demo" / "brain" / "pycortex-db"))
+    ac = cortex.utils.get_roi_verts("S1", "AC")["AC"]
+    for subject in ("s1", "s2"):
+        assert truth[subject]["driven_voxels"] == brain["driven_columns"]
+        volume = np.asarray(nibabel.load(results / "maps" / subject / "tiny" / "layer1" / "r.nii.gz")
+                            .get_fdata())
+        vertices = cortex.Volume(volume.T, "S1", "fullhead").map("nearest").data
+        inside = np.zeros(len(vertices), dtype=bool)
+        inside[ac] = True
+        r_in, r_out = np.nanmean(vertices[inside]), np.nanmean(vertices[~inside])
+        assert np.isfinite(vertices[inside]).sum() > 20 and np.isfinite(vertices[~inside]).sum() > 20
+        assert r_in > r_out + 0.3, (subject, r_in, r_out)
 
 
 def test_own_dataset_and_local_model_are_planned(tmp_path, tiny_demo_config):
@@ -222,17 +270,17 @@ def test_bad_manifest_stops_before_any_job(tmp_path, tiny_demo_config):
     assert "story 'a': audio file not found" in output and "a.wav" in output
 
 
-def test_nested_cv_with_lanczos_reuses_extraction(demo_run, tiny_demo_config):
+def test_nested_cv_with_lanczos_reuses_extraction(demo_run, demo_config):
     """Runs last in this module: it refits the demo run in nested CV mode."""
-    tiny_demo_config["ridge"].update(mode="nested_cv", n_outer_folds=4, n_inner_folds=3,
-                                     folding_type="group")
-    tiny_demo_config["downsample"] = {"method": "lanczos", "window": 3}
-    tiny_demo_config["fir_circpad"] = False
-    (demo_run / "nested.yaml").write_text(yaml.safe_dump(tiny_demo_config))
+    demo_config["ridge"].update(mode="nested_cv", n_outer_folds=4, n_inner_folds=3,
+                                folding_type="group")
+    demo_config["downsample"] = {"method": "lanczos", "window": 3}
+    demo_config["fir_circpad"] = False
+    (demo_run / "nested.yaml").write_text(yaml.safe_dump(demo_config))
     planned = planned_jobs(run_ok(demo_run, "-n", config="nested.yaml"))
     # every story is scored in nested CV: the repeated test story's ceilings over its new rows
     assert planned == {"downsample": 2, "delay": 2, "noise_ceiling": 2, "fit_encoding_model": 4,
-                       "summarize": 1, "all": 1}
+                       "summarize": 1, "draw_brain_maps": 2, "all": 1}
     run_ok(demo_run, config="nested.yaml")
     table = pd.read_parquet(demo_run / "results" / "summary.parquet")
     # auto trimming: Lanczos reaches 6 s either side, so each story keeps rows 7-27 of 30 (not 5-29)

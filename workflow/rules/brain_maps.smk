@@ -7,7 +7,7 @@
 rule draw_brain_maps:
     input:
         voxels=subject_fit_tables,
-        mask=nifti_mask_input,
+        space=map_space_input,
     output:
         report(
             directory(f"{RESULTS}/maps/{{analysis}}{{subject}}/{{feature_set}}"),

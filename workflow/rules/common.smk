@@ -14,7 +14,7 @@ from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
 from speech_encoding.run.analyses import analysis_settings
 from speech_encoding.run.layer_index import index_name, indexed_size_mb
-from speech_encoding.run.map_plan import plan_brain_maps
+from speech_encoding.run.map_plan import is_generated, plan_brain_maps
 from speech_encoding.run.plan import ceiling_path, plan_run
 from speech_encoding.run.summary_record import CONFIG_FILES_VARIABLE
 from speech_encoding.run.rerun_policy import (
@@ -58,6 +58,7 @@ try:
         config["dataset"]["responses"],
         PLAN.stories[0].name,
         GENERATED.n_voxels,
+        GENERATED.filestore,
     )
 except InputError as error:
     raise WorkflowError(f"Invalid input: {error}") from None
@@ -272,10 +273,15 @@ def subject_fit_tables(wildcards):
     ]
 
 
-def nifti_mask_input(wildcards):
-    """A subject's NIfTI mask, as an input of its maps (so that a new mask redraws them)."""
+def map_space_input(wildcards):
+    """A subject's NIfTI mask (so that a new mask redraws its maps), or the demo brain's record
+    when it draws in the filestore the demo writes."""
     spec = MAPS.entries[wildcards.subject]
-    return [spec["mask"]] if spec["space"] == "nifti" else []
+    if spec["space"] == "nifti":
+        return [spec["mask"]]
+    return (
+        [f"{DEMO_BRAIN}/brain.json"] if is_generated(spec, GENERATED.filestore) else []
+    )
 
 
 def map_labels(wildcards):

@@ -53,7 +53,7 @@ def true_ceilings(demo: Mapping, driven: np.ndarray) -> np.ndarray:
 
 
 def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping, rng: np.random.Generator,
-                      repeated: Sequence[str] = ()
+                      repeated: Sequence[str] = (), driven: np.ndarray | None = None
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Responses per story for one subject, the repeats of the `repeated` stories, and the indices
     of its driven voxels.
@@ -68,6 +68,9 @@ def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping, rng: np.r
     repeated : sequence of str
         Stories presented `n_repeats` times, each with its own noise; their responses are the
         mean of the repeats.
+    driven : np.ndarray, optional
+        The columns of the driven voxels (the demo's brain: inside its ROI); drawn from `rng`
+        when not given.
 
     Returns
     -------
@@ -79,7 +82,7 @@ def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping, rng: np.r
         (n_driven,) sorted int64 indices of the driven voxels.
     """
     n_voxels, n_driven = demo["n_voxels"], demo["n_driven"]
-    driven = np.sort(rng.choice(n_voxels, size=n_driven, replace=False))
+    driven = np.sort(rng.choice(n_voxels, size=n_driven, replace=False) if driven is None else driven)
     n_bands = len(BAND_EDGES) - 1
     weights = rng.standard_normal((len(RESPONSE_DELAYS) * n_bands, n_driven))
     responses, repeats = {}, {}
@@ -95,8 +98,9 @@ def subject_responses(envelopes: dict[str, np.ndarray], demo: Mapping, rng: np.r
     return responses, repeats, driven
 
 
-def write_demo_dataset(demo: Mapping, dataset_dir: str | Path) -> None:
-    """Generate the whole demo dataset deterministically from `demo['seed']`."""
+def write_demo_dataset(demo: Mapping, dataset_dir: str | Path, driven: Sequence[int] | None = None) -> None:
+    """Generate the whole demo dataset deterministically from `demo['seed']` (every subject's
+    driven voxels at the columns `driven` when given: the demo's brain)."""
     folder = Path(dataset_dir)
     stories = demo_stories(demo, folder)
     seeds = np.random.SeedSequence(demo["seed"]).spawn(len(stories) + len(demo["subjects"]))
@@ -110,14 +114,15 @@ def write_demo_dataset(demo: Mapping, dataset_dir: str | Path) -> None:
     repeated = repeated_stories(demo)
     truth = {}
     for subject, seed in zip(demo["subjects"], seeds[len(stories):]):
-        responses, repeats, driven = subject_responses(envelopes, demo, np.random.default_rng(seed),
-                                                       repeated)
+        responses, repeats, columns = subject_responses(
+            envelopes, demo, np.random.default_rng(seed), repeated,
+            None if driven is None else np.asarray(driven, dtype=np.int64))
         for name, data in responses.items():
             save_npy(folder / "responses" / subject / f"{name}.npy", data)
         for name, data in repeats.items():
             save_npy(folder / "repeats" / subject / f"{name}.npy", data)
-        truth[subject] = {"driven_voxels": driven.tolist(), "n_voxels": demo["n_voxels"]}
+        truth[subject] = {"driven_voxels": columns.tolist(), "n_voxels": demo["n_voxels"]}
         if repeated:
-            truth[subject]["noise_ceiling"] = true_ceilings(demo, driven).tolist()
+            truth[subject]["noise_ceiling"] = true_ceilings(demo, columns).tolist()
     save_json(folder / "truth.json", truth)
     write_manifest(stories, folder / "stories.tsv")

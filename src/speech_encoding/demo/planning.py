@@ -6,6 +6,7 @@ Light at import (no torch, no soundfile): every snakemake start plans the run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,7 +58,25 @@ def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
 
 
-def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> GeneratedInputs:
+def demo_brain_filestore(config: Mapping, brain_dir: str) -> str | None:
+    """The pycortex filestore the demo's brain rule writes: with demo.brain, when pycortex and
+    nibabel are installed (else the demo's voxels are in no brain; `demo_brain_notice` says so)."""
+    demo = config.get("demo") or {}
+    if "brain" not in demo or not all(importlib.util.find_spec(name) for name in ("cortex", "nibabel")):
+        return None
+    return f"{brain_dir}/pycortex-db"
+
+
+def demo_brain_notice(config: Mapping) -> str | None:
+    """Why the demo's voxels are in no brain although demo.brain asks for one (None otherwise)."""
+    if "brain" in (config.get("demo") or {}) and demo_brain_filestore(config, "") is None:
+        return ("demo.brain: pycortex and nibabel are not installed, so the demo's voxels are in no "
+                "brain and get no flatmaps; pip install -e '.[maps]' to draw them")
+    return None
+
+
+def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str,
+                          brain_dir: str = "") -> GeneratedInputs:
     """The inputs the demo rules will write, for the parts of `config` that point at them:
     nothing when the config has no `demo` section or reads its own dataset and models."""
     if "demo" not in config:
@@ -81,4 +100,5 @@ def demo_generated_inputs(config: Mapping, dataset_dir: str, model_dir: str) -> 
     return GeneratedInputs(stories=stories, subjects=list(demo["subjects"]), models=models,
                            truth=f"{dataset_dir}/truth.json",
                            audio={story.name: demo_audio_length(demo) for story in stories},
-                           repeats=repeats, n_voxels=demo["n_voxels"])
+                           repeats=repeats, n_voxels=demo["n_voxels"],
+                           filestore=demo_brain_filestore(config, brain_dir))

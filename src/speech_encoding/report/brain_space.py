@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..errors import InputError
 from ..run.atomic_io import atomic_path
 
 VOXEL_ORDERS = ("pycortex", "nilearn")
+DEFAULT_FLATMAP_HEIGHT = 1024
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class PycortexSpace:
     subject: str
     transform: str
     mask_type: str = "thick"
-    height: int = 1024  # of the flatmap, in pixels
+    height: int = DEFAULT_FLATMAP_HEIGHT  # of the flatmap, in pixels
     voxel_order: str = "pycortex"
 
     @property
@@ -61,13 +63,18 @@ class NiftiSpace:
 BrainSpace = PycortexSpace | NiftiSpace
 
 
+def not_installed(name: str) -> InputError:
+    """The error for a missing module of the `maps` extra, saying how to install it."""
+    return InputError(f"brain maps need {name}, which is not installed: pip install -e '.[maps]' "
+                      "(pycortex and nibabel)")
+
+
 def maps_module(name: str):
     """pycortex (`cortex`) or nibabel, or an InputError that says how to install them."""
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise InputError(f"brain_maps needs {name}, which is not installed: pip install -e '.[maps]' "
-                         "(pycortex and nibabel)") from None
+        raise not_installed(name) from None
 
 
 def default_filestore() -> str:
@@ -82,11 +89,15 @@ def space_from_config(spec: Mapping) -> BrainSpace:
         return NiftiSpace(mask=str(spec["mask"]), voxel_order=spec.get("voxel_order", "pycortex"))
     return PycortexSpace(filestore=str(spec.get("filestore") or default_filestore()),
                          subject=spec["subject"], transform=spec["transform"],
-                         mask_type=spec.get("mask_type", "thick"), height=spec.get("height", 1024))
+                         mask_type=spec.get("mask_type", "thick"),
+                         height=spec.get("height", DEFAULT_FLATMAP_HEIGHT))
 
 
 def check_pycortex_space(space: PycortexSpace) -> None:
-    """The filestore holds the subject and its transform (the error lists what it does hold)."""
+    """pycortex is installed, and the filestore holds the subject and its transform (the error
+    lists what it does hold)."""
+    if importlib.util.find_spec("cortex") is None:
+        raise not_installed("cortex")
     store = Path(space.filestore)
     if not store.is_dir():
         raise InputError(f"pycortex filestore {store} is not a folder")

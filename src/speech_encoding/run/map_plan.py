@@ -3,13 +3,19 @@ filled in with its name), checked against its responses before any job runs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data.responses import response_shapes
 from ..errors import InputError, raise_collected
-from ..report.brain_space import check_voxel_count, mask_and_affine, space_from_config
+from ..report.brain_space import (
+    DEFAULT_FLATMAP_HEIGHT,
+    check_voxel_count,
+    mask_and_affine,
+    space_from_config,
+)
 
 # The keys each space takes besides `space` (the schema admits the union).
 SPACE_KEYS = {"pycortex": {"filestore", "subject", "transform", "mask_type", "height"},
@@ -39,9 +45,26 @@ def filled_in(spec: Mapping, subject: str) -> dict:
             for key, value in spec.items()}
 
 
-def checked_entry(subject: str, spec: Mapping, n_columns) -> dict:
-    """`spec` after checking its keys, its files and its mask's voxel count."""
+def is_generated(spec: Mapping, filestore: str | None) -> bool:
+    """The entry draws in the filestore a rule of this run writes (the demo's brain)."""
+    return (filestore is not None and spec["space"] == "pycortex" and "filestore" in spec
+            and os.path.normpath(os.path.abspath(spec["filestore"]))
+            == os.path.normpath(os.path.abspath(filestore)))
+
+
+def flatmap_heights(maps: Mapping[str, Mapping], filestore: str) -> list[int]:
+    """The flatmap heights the entries drawing in `filestore` ask for (the demo's brain rule makes
+    their caches, so that the map jobs of several subjects never write one at once)."""
+    return sorted({spec.get("height", DEFAULT_FLATMAP_HEIGHT) for spec in maps.values()
+                   if is_generated(spec, filestore)})
+
+
+def checked_entry(subject: str, spec: Mapping, n_columns, generated_filestore: str | None) -> dict:
+    """`spec` after checking its keys, its files and its mask's voxel count (of an entry in the
+    generated filestore only its keys: the rule writes a mask of the responses' columns)."""
     check_space_keys(subject, spec)
+    if is_generated(spec, generated_filestore):
+        return dict(spec)
     mask, _ = mask_and_affine(space_from_config(spec))
     check_voxel_count(mask, n_columns(), subject, space_from_config(spec))
     return dict(spec)
@@ -49,13 +72,15 @@ def checked_entry(subject: str, spec: Mapping, n_columns) -> dict:
 
 def plan_brain_maps(maps: Mapping[str, Mapping], subjects: Sequence[str],
                     responses_dir: str | Path, first_story: str,
-                    generated_voxels: int | None = None) -> MapPlan:
+                    generated_voxels: int | None = None,
+                    generated_filestore: str | None = None) -> MapPlan:
     """The subjects to map and their entries.
 
     A subject's own entry must be usable: a subject not fitted, keys of the other space, an
     unreadable mask, an unknown pycortex subject or transform, or a mask whose voxel count differs
     from the responses' columns (`generated_voxels`, for responses a rule will write, else read
-    from the first story's header) are errors. The `"*"` entry applies to every other fitted
+    from the first story's header) are errors. An entry in `generated_filestore` (the demo's brain,
+    which a rule writes) is taken as it is. The `"*"` entry applies to every other fitted
     subject where it is usable, and a subject where it is not is skipped with the reason.
     """
     def columns(subject: str):
@@ -71,7 +96,7 @@ def plan_brain_maps(maps: Mapping[str, Mapping], subjects: Sequence[str],
             if subject not in subjects:
                 raise InputError(f"brain_maps.{subject}: not a subject of this run "
                                  f"(subjects: {', '.join(subjects)})")
-            plan.entries[subject] = checked_entry(subject, spec, columns(subject))
+            plan.entries[subject] = checked_entry(subject, spec, columns(subject), generated_filestore)
         except InputError as error:
             message = str(error)
             problems.append(message if message.startswith("brain_maps.") else
@@ -85,7 +110,7 @@ def plan_brain_maps(maps: Mapping[str, Mapping], subjects: Sequence[str],
             continue
         try:
             plan.entries[subject] = checked_entry(subject, filled_in(maps[EVERY_SUBJECT], subject),
-                                                  columns(subject))
+                                                  columns(subject), generated_filestore)
         except InputError as error:
             plan.skipped[subject] = f'the "*" entry does not apply: {error}'
     return plan

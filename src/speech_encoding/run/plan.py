@@ -123,6 +123,7 @@ class GeneratedInputs:
     audio: Mapping[str, AudioLength] | None = None
     repeats: Mapping[tuple[str, str], tuple[str, int]] | None = None
     n_voxels: int | None = None  # every generated subject's response columns
+    filestore: str | None = None  # a pycortex filestore a rule will write (the demo's brain)
 
 
 @dataclass(frozen=True)
