@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from browser_page import require_browser, shown_result
 from conftest import TINY_DEMO, validated, write_config, write_pycortex_mask
 from workflow_runner import planned_jobs, run_ok, snakemake
 
@@ -224,6 +225,24 @@ def test_the_demo_flatmap_finds_auditory_cortex(demo_run):
         r_in, r_out = np.nanmean(vertices[inside]), np.nanmean(vertices[~inside])
         assert np.isfinite(vertices[inside]).sum() > 20 and np.isfinite(vertices[~inside]).sum() > 20
         assert r_in > r_out + 0.3, (subject, r_in, r_out)
+
+
+def test_the_report_shows_the_brain_maps_in_a_browser(demo_run, tmp_path):
+    """The report opened in headless Chromium as a person would: under Brain maps, each subject's
+    r flatmap is drawn on the page. The pixels of the image as the page draws it hold the grey
+    cortex and coloured voxels and colour bar, which a blank page or a broken image lacks."""
+    require_browser()
+    report = tmp_path / "report.html"
+    run_ok(demo_run, "--report", str(report))
+    for subject in ("s1", "s2"):
+        pixels = shown_result(report, ["Brain maps", subject], f"maps/{subject}/tiny/layer1/r.png",
+                              tmp_path / f"{subject}.png")
+        assert pixels.shape[0] > 150 and pixels.shape[1] > 300, pixels.shape
+        spread = pixels.max(axis=2) - pixels.min(axis=2)
+        brightness = pixels.mean(axis=2)
+        cortex = (spread < 0.05) & (brightness > 0.2) & (brightness < 0.8)
+        assert cortex.mean() > 0.15, cortex.mean()
+        assert (spread > 0.3).sum() > 50, (spread > 0.3).sum()
 
 
 def test_own_dataset_and_local_model_are_planned(tmp_path, tiny_demo_config):
