@@ -276,6 +276,22 @@ def test_bad_config_stops_before_any_job(tmp_path, tiny_demo_config):
     assert not (tmp_path / "results").exists()
 
 
+def test_a_brain_mask_of_the_wrong_size_stops_the_run_before_any_job(tmp_path, tiny_demo_config):
+    """The demo's 40 voxels against a NIfTI mask of 39: a named error when the run is planned."""
+    import nibabel
+
+    mask = np.zeros((4, 5, 2), dtype=np.uint8)
+    mask.flat[:39] = 1
+    nibabel.save(nibabel.Nifti1Image(mask, np.eye(4)), tmp_path / "mask.nii.gz")
+    tiny_demo_config["brain_maps"] = {"s2": {"space": "nifti", "mask": "mask.nii.gz"}}
+    write_config(tmp_path, tiny_demo_config)
+    result = snakemake(tmp_path)
+    assert result.returncode != 0
+    assert ("brain_maps.s2: the NIfTI mask mask.nii.gz has 39 voxels but subject s2's responses have "
+            "40 columns") in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
 def test_bad_manifest_stops_before_any_job(tmp_path, tiny_demo_config):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "stories.tsv").write_text(
