@@ -161,12 +161,11 @@ def pycortex_store(tmp_path_factory) -> Path:
     tests write masks and caches there and never into the installed filestore."""
     import shutil
 
-    import cortex
-
+    from speech_encoding.demo.brain import installed_subject
     from speech_encoding.report.brain_space import PycortexSpace, pycortex_mask
 
     store = tmp_path_factory.mktemp("pycortex")
-    shutil.copytree(Path(cortex.database.default_filestore) / "S1", store / "S1")
+    shutil.copytree(installed_subject("S1"), store / "S1")
     pycortex_mask(PycortexSpace(str(store), "S1", "fullhead"))  # made and stored when missing
     return store
 

@@ -268,3 +268,15 @@ def test_without_pycortex_the_demo_has_no_brain_and_pycortex_entries_say_how_to_
         "'.[maps]'" in plan.skipped["s1"]
     with pytest.raises(InputError, match=r"brain_maps.s1: brain maps need cortex"):
         planned(tmp_path, {"s1": every})
+
+
+def test_the_demo_finds_pycortexs_example_subject_where_this_environment_installed_it(
+        monkeypatch, tmp_path):
+    """pycortex remembers the first environment's filestore per user: when that one is gone, the
+    subject installed with this environment's pycortex is used."""
+    from speech_encoding.demo import brain
+
+    monkeypatch.setattr(brain, "default_filestore", lambda: str(tmp_path / "gone"))
+    assert (brain.installed_subject("S1") / "transforms" / "fullhead").is_dir()
+    with pytest.raises(InputError, match=r"demo.brain.subject: no pycortex subject 'S9' in .*gone or "):
+        brain.installed_subject("S9")

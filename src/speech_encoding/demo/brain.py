@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +25,18 @@ from ..run.atomic_io import save_json
 log = logging.getLogger(__name__)
 
 MASK_TYPE = "demo"
+
+
+def installed_subject(subject: str) -> Path:
+    """A pycortex subject's folder: in pycortex's configured filestore, or in the filestore
+    installed with this environment's pycortex (the configured one is remembered per user from the
+    first pycortex import, so it may belong to another, even deleted, environment)."""
+    places = list(dict.fromkeys([Path(default_filestore()), Path(sys.prefix) / "share" / "pycortex" / "db"]))
+    for place in places:
+        if (place / subject).is_dir():
+            return place / subject
+    raise InputError(f"demo.brain.subject: no pycortex subject {subject!r} in "
+                     + " or ".join(str(place) for place in places))
 
 
 def roi_voxels(space: PycortexSpace, roi: str) -> np.ndarray:
@@ -69,9 +82,7 @@ def write_demo_brain(brain: Mapping, n_voxels: int, n_driven: int, seed: int, fo
     cortex = maps_module("cortex")
     folder = Path(folder)
     store = folder / "pycortex-db"
-    source = Path(default_filestore()) / brain["subject"]
-    if not source.is_dir():
-        raise InputError(f"demo.brain.subject: no pycortex subject {brain['subject']!r} in {source.parent}")
+    source = installed_subject(brain["subject"])
     shutil.copytree(source, store / brain["subject"], ignore=shutil.ignore_patterns("cache"),
                     dirs_exist_ok=True)
     space = PycortexSpace(str(store), brain["subject"], brain["transform"])

@@ -65,8 +65,9 @@ def checked_entry(subject: str, spec: Mapping, n_columns, generated_filestore: s
     check_space_keys(subject, spec)
     if is_generated(spec, generated_filestore):
         return dict(spec)
-    mask, _ = mask_and_affine(space_from_config(spec))
-    check_voxel_count(mask, n_columns(), subject, space_from_config(spec))
+    space = space_from_config(spec)
+    mask, _ = mask_and_affine(space)
+    check_voxel_count(mask, n_columns(), subject, space)
     return dict(spec)
 
 
