@@ -44,7 +44,10 @@ CHUNK, CONTEXT = 0.5, 8.0
 def study_config(story_duration: float) -> dict:
     """The demo's config reshaped into the issue's study."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["demo"].pop("brain", None)  # the study as measured: 200 voxels in no brain, no maps
+    config.pop("brain_maps", None)
     config["demo"].update(n_train_stories=5, n_test_stories=1, story_duration=story_duration,
+                          n_voxels=200, n_driven=40,
                           model={"d_model": 128, "encoder_layers": 4, "attention_heads": 4,
                                  "ffn_dim": 512})
     config["feature_sets"][0].update(chunk_size=CHUNK, context_size=CONTEXT)

@@ -20,7 +20,7 @@ from speech_encoding.report.brain_space import (
     mask_and_affine,
     save_nifti,
 )
-from speech_encoding.run.map_plan import plan_brain_maps
+from speech_encoding.run.map_plan import plan_brain_maps, skipped_lines
 
 
 def loop_volume(values: np.ndarray, mask: np.ndarray, voxel_order: str) -> np.ndarray:
@@ -186,8 +186,11 @@ def test_planning_accepts_a_matching_nifti_mask(tmp_path):
     mask = np.zeros((4, 5, 2), bool)
     mask.flat[:20] = True
     spec = {"space": "nifti", "mask": write_mask(tmp_path / "m.nii.gz", mask)}
-    plan = planned(tmp_path, {"s1": spec}, subjects=("s1", "s2"))
-    assert plan.entries == {"s1": spec} and plan.skipped == {"s2": "no brain_maps entry"}
+    plan = planned(tmp_path, {"s1": spec}, subjects=("s1", "s2", "s3"))
+    assert plan.entries == {"s1": spec}
+    assert plan.skipped == {"s2": "no brain_maps entry", "s3": "no brain_maps entry"}
+    assert skipped_lines(plan) == [
+        "No brain maps for subjects s2, s3: no brain_maps entry (README, Brain maps)"]
 
 
 def test_the_every_subject_entry_fills_in_each_subject_and_skips_where_it_does_not_apply(

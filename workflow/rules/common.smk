@@ -14,7 +14,7 @@ from speech_encoding.errors import InputError
 from speech_encoding.modelling import memory_budget
 from speech_encoding.run.analyses import analysis_settings
 from speech_encoding.run.layer_index import index_name, indexed_size_mb
-from speech_encoding.run.map_plan import is_generated, plan_brain_maps
+from speech_encoding.run.map_plan import is_generated, plan_brain_maps, skipped_lines
 from speech_encoding.run.plan import ceiling_path, plan_run
 from speech_encoding.run.summary_record import CONFIG_FILES_VARIABLE
 from speech_encoding.run.rerun_policy import (
@@ -62,8 +62,8 @@ try:
     )
 except InputError as error:
     raise WorkflowError(f"Invalid input: {error}") from None
-for subject, reason in MAPS.skipped.items():
-    logger.info(f"No brain maps for subject {subject}: {reason} (README, Brain maps)")
+for line in skipped_lines(MAPS):
+    logger.info(line)
 
 STORIES = {story.name: story for story in PLAN.stories}
 SUBJECTS = PLAN.subjects

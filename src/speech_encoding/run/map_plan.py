@@ -31,6 +31,15 @@ class MapPlan:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+def skipped_lines(plan: MapPlan) -> list[str]:
+    """One line per reason for the subjects that get no maps, naming them."""
+    by_reason: dict[str, list[str]] = {}
+    for subject, reason in plan.skipped.items():
+        by_reason.setdefault(reason, []).append(subject)
+    return [f"No brain maps for {'subject' if len(names) == 1 else 'subjects'} {', '.join(names)}: "
+            f"{reason} (README, Brain maps)" for reason, names in by_reason.items()]
+
+
 def check_space_keys(subject: str, spec: Mapping) -> None:
     """A subject's entry uses only its space's keys."""
     foreign = sorted(set(spec) - SPACE_KEYS[spec["space"]] - {"space"})
