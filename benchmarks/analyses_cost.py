@@ -12,11 +12,8 @@ fit jobs (from their benchmark files), which is what (3) should cost on top of (
 from __future__ import annotations
 
 import argparse
-import csv
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -24,6 +21,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from timed_workflow import benchmark_value, timed_snakemake  # noqa: E402
 from workflow_runner import planned_jobs  # noqa: E402
 
 ONE = [{"name": "first"}]
@@ -35,24 +33,14 @@ def run(folder: Path, analyses: list[dict], cores: int) -> tuple[float, dict[str
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config["analyses"] = analyses
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(folder), "--configfile", str(folder / "config.yaml"),
-               "--cores", str(cores)]
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(result.stdout[-3000:] + result.stderr[-3000:])
+    seconds, result = timed_snakemake(folder, cores=cores)
     return seconds, planned_jobs(result)
 
 
 def fit_seconds(results: Path, analysis: str) -> float:
     """Summed wall seconds of an analysis's fit jobs (their Snakemake benchmark files)."""
-    total = 0.0
-    for path in (results / "benchmarks" / "fit_encoding_model" / analysis).rglob("*.tsv"):
-        with path.open() as handle:
-            total += float(next(csv.DictReader(handle, delimiter="\t"))["s"])
-    return total
+    return sum(benchmark_value(path, "s")
+               for path in (results / "benchmarks" / "fit_encoding_model" / analysis).rglob("*.tsv"))
 
 
 def main() -> None:

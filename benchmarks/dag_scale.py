@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -33,6 +32,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from timed_workflow import benchmark_value, timed_snakemake  # noqa: E402
 from workflow_runner import planned_jobs  # noqa: E402
 
 from speech_encoding.demo.dataset import write_demo_dataset  # noqa: E402
@@ -76,21 +76,8 @@ def build_tree(folder: Path, n_stories: int, subjects: list[str], n_layers: int,
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def snakemake(folder: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
-    """Wall seconds and result of one snakemake command in `folder`."""
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(folder), "--configfile", str(folder / "config.yaml"),
-               "--cores", "2", *args]
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return seconds, result
-
-
 def timed(folder: Path, repeats: int, *args: str) -> tuple[list[float], subprocess.CompletedProcess]:
-    runs = [snakemake(folder, *args) for _ in range(repeats)]
+    runs = [timed_snakemake(folder, *args) for _ in range(repeats)]
     return [seconds for seconds, _ in runs], runs[-1][1]
 
 
@@ -101,7 +88,7 @@ def spread(seconds: list[float]) -> str:
 def mark_complete(folder: Path) -> None:
     """Make the run look complete: an empty file (a folder for a feature folder) for every output
     `snakemake --summary` lists, then `snakemake --touch` to give them the DAG's mtime order."""
-    _, result = snakemake(folder, "--summary")
+    _, result = timed_snakemake(folder, "--summary")
     for line in result.stdout.splitlines()[1:]:
         path = folder / line.split("\t")[0]
         if path.exists():
@@ -111,7 +98,7 @@ def mark_complete(folder: Path) -> None:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
-    snakemake(folder, "--touch", "--quiet", "all")
+    timed_snakemake(folder, "--touch", "--quiet", "all")
 
 
 def cheap_stage_cpu(folder: Path) -> dict[str, tuple[int, float]]:
@@ -119,11 +106,7 @@ def cheap_stage_cpu(folder: Path) -> dict[str, tuple[int, float]]:
     totals = {}
     for rule in CHEAP_RULES:
         files = sorted((folder / "results" / "benchmarks" / rule).rglob("*.tsv"))
-        seconds = 0.0
-        for path in files:
-            header, values = (line.split("\t") for line in path.read_text().splitlines()[:2])
-            seconds += float(values[header.index("cpu_time")])
-        totals[rule] = (len(files), seconds)
+        totals[rule] = (len(files), sum(benchmark_value(path, "cpu_time") for path in files))
     return totals
 
 
@@ -141,7 +124,7 @@ def main(argv=None) -> None:
               f"{args.subjects} subjects: {spread(seconds)}")
         print(f"  jobs planned: {sum(jobs.values())}  {jobs}")
 
-        _, result = snakemake(full, "-n", "--profile", str(REPO / "profiles" / "slurm"),
+        _, result = timed_snakemake(full, "-n", "--profile", str(REPO / "profiles" / "slurm"),
                               "--slurm-no-account")
         slurm_jobs = planned_jobs(result)
         local = {"summarize", "all"}
@@ -156,8 +139,8 @@ def main(argv=None) -> None:
 
         small = work / f"real_{args.real_stories}x{args.layers}"
         build_tree(small, args.real_stories, ["sub01"], args.layers, 60.0)
-        snakemake(small, "--until", "delay")
-        seconds, _ = snakemake(small, "--forcerun", "downsample", "--until", "delay")
+        timed_snakemake(small, "--until", "delay")
+        seconds, _ = timed_snakemake(small, "--forcerun", "downsample", "--until", "delay")
         cpu = cheap_stage_cpu(small)
         print(f"cheap stages for real, {args.real_stories} stories x 2 models x {args.layers} layers: "
               f"{seconds:.1f} s wall on 2 cores; " + ", ".join(

@@ -20,8 +20,6 @@ The study: the embedded demo with 6 stories (5 train, 1 test) of `--story-durati
 from __future__ import annotations
 
 import argparse
-import csv
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from extraction_reference import load_reference, reference_loop  # noqa: E402
+from timed_workflow import benchmark_value, timed_snakemake  # noqa: E402
 from workflow_runner import planned_jobs  # noqa: E402
 
 CHUNK, CONTEXT = 0.5, 8.0
@@ -57,14 +56,7 @@ def study_config(story_duration: float) -> dict:
 def run(folder: Path, config: dict, cores: int) -> tuple[float, dict[str, int]]:
     """Write `config` and run the workflow in `folder`: wall seconds and jobs per rule."""
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(folder), "--configfile", str(folder / "config.yaml"),
-               "--cores", str(cores)]
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(result.stdout[-3000:] + result.stderr[-3000:])
+    seconds, result = timed_snakemake(folder, cores=cores)
     return seconds, planned_jobs(result)
 
 
@@ -75,9 +67,8 @@ def rule_seconds(results: Path, since: float) -> dict[str, tuple[int, float]]:
         if path.stat().st_mtime < since:
             continue
         rule = path.relative_to(results / "benchmarks").parts[0].removesuffix(".tsv")
-        with path.open() as handle:
-            totals[rule][0] += 1
-            totals[rule][1] += float(next(csv.DictReader(handle, delimiter="\t"))["s"])
+        totals[rule][0] += 1
+        totals[rule][1] += benchmark_value(path, "s")
     return {rule: (n, seconds) for rule, (n, seconds) in sorted(totals.items())}
 
 

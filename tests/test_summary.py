@@ -185,7 +185,7 @@ def test_the_comparison_plots_name_their_statistic(trial_like, monkeypatch, tmp_
     plots.plot_best_layers(trial_like, tmp_path / "best.png")
     assert (tmp_path / "by_layer.png").stat().st_size > 0 and (tmp_path / "best.png").stat().st_size > 0
     figures = []
-    monkeypatch.setattr(plots, "_save", lambda figure, path: figures.append(figure))
+    monkeypatch.setattr(plots, "save_figure", lambda figure, path: figures.append(figure))
     plots.plot_median_r_by_layer(trial_like, tmp_path / "unused.png")
     plots.plot_best_layers(trial_like, tmp_path / "unused.png")
     by_layer, best = (figure.get_axes() for figure in figures)

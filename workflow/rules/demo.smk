@@ -17,8 +17,9 @@ DEMO_DATASET = f"{RESULTS}/demo/dataset"
 DEMO_MODEL = f"{RESULTS}/demo/model"
 DEMO_BRAIN = f"{RESULTS}/demo/brain"
 GENERATED = demo_generated_inputs(config, DEMO_DATASET, DEMO_MODEL, DEMO_BRAIN)
-if demo_brain_notice(config):
-    logger.info(demo_brain_notice(config))
+DEMO_BRAIN_NOTICE = demo_brain_notice(config)
+if DEMO_BRAIN_NOTICE:
+    logger.info(DEMO_BRAIN_NOTICE)
 
 
 if "demo" in config:

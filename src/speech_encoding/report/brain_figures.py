@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402 (the backend must be chosen first)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..run.atomic_io import atomic_path  # noqa: E402
 from .brain_space import BrainSpace, PycortexSpace, maps_module, use_filestore  # noqa: E402
+from .plots import save_figure  # noqa: E402
 
 MIN_R_LIMIT = 0.1  # the r colour scale spans at least -0.1..0.1
 
@@ -70,12 +70,6 @@ def best_layer_values(layers: Sequence[int], tables: Sequence[pd.DataFrame]
     return best, MapStyle("best layer (highest significant r)", "viridis", min(layers), max(layers))
 
 
-def _save(figure: plt.Figure, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-    plt.close(figure)
-
-
 def busiest_slices(mask: np.ndarray) -> tuple[int, int, int]:
     """Per axis, the slice holding the most mask voxels."""
     return tuple(int(np.argmax(mask.sum(axis=tuple(a for a in range(3) if a != axis))))
@@ -99,7 +93,7 @@ def draw_slices(path: str | Path, volume: np.ndarray, mask: np.ndarray, voxel_si
         panel.set_axis_off()
     figure.colorbar(image, ax=axes, shrink=0.8, label=style.label)
     figure.suptitle(title)
-    _save(figure, path)
+    save_figure(figure, path, dpi=100)
 
 
 def draw_flatmap(path: str | Path, volume: np.ndarray, space: PycortexSpace, style: MapStyle,
@@ -112,7 +106,7 @@ def draw_flatmap(path: str | Path, volume: np.ndarray, space: PycortexSpace, sty
     figure = cortex.quickflat.make_figure(data, height=space.height, with_curvature=True,
                                           with_rois=False, with_labels=False, with_colorbar=True)
     figure.suptitle(title, y=1.0, va="bottom")
-    _save(figure, path)
+    save_figure(figure, path, dpi=100)
 
 
 def draw_map(path: str | Path, volume: np.ndarray, mask: np.ndarray, affine: np.ndarray,

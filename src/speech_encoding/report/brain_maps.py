@@ -42,11 +42,12 @@ def write_subject_maps(folder: str | Path, space: BrainSpace, subject: str,
 
     for layer, table in zip(layers, tables, strict=True):
         check_voxel_count(mask, len(table), subject, space)
-        for quantity, (values, style) in fit_quantities(table).items():
+        quantities = fit_quantities(table)
+        for quantity, (values, style) in quantities.items():
             write(folder / f"layer{layer}" / quantity, values, style,
                   map_title({**labels, "layer": layer}, quantity))
-        log.info("layer %d: maps of %s written to %s", layer,
-                 ", ".join(fit_quantities(table)), folder / f"layer{layer}")
+        log.info("layer %d: maps of %s written to %s", layer, ", ".join(quantities),
+                 folder / f"layer{layer}")
     values, style = best_layer_values(layers, tables)
     write(folder / "best_layer", values, style, map_title(labels, "best layer"))
     log.info("best layer per voxel: %d of %d voxels significant in some layer",

@@ -84,13 +84,13 @@ def default_filestore() -> str:
 
 
 def space_from_config(spec: Mapping) -> BrainSpace:
-    """The space a `brain_maps` entry describes (schema-validated)."""
+    """The space a `brain_maps` entry describes (schema-validated; keys it leaves out take the
+    space's defaults, and a pycortex entry without `filestore` pycortex's configured one)."""
+    settings = {key: value for key, value in spec.items() if key != "space"}
     if spec["space"] == "nifti":
-        return NiftiSpace(mask=str(spec["mask"]), voxel_order=spec.get("voxel_order", "pycortex"))
-    return PycortexSpace(filestore=str(spec.get("filestore") or default_filestore()),
-                         subject=spec["subject"], transform=spec["transform"],
-                         mask_type=spec.get("mask_type", "thick"),
-                         height=spec.get("height", DEFAULT_FLATMAP_HEIGHT))
+        return NiftiSpace(**settings)
+    return PycortexSpace(**{"filestore": settings.pop("filestore", None) or default_filestore(),
+                            **settings})
 
 
 def check_pycortex_space(space: PycortexSpace) -> None:

@@ -20,9 +20,10 @@ from .summary import model_keys  # noqa: E402
 COMPARED_LABEL = "mean r (test) over the voxels\nsignificant in any fit of the subject"
 
 
-def _save(figure: plt.Figure, path: str | Path) -> None:
+def save_figure(figure: plt.Figure, path: str | Path, dpi: int = 120) -> None:
+    """Save a figure as PNG (atomically) and close it."""
     with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(figure)
 
 
@@ -41,7 +42,7 @@ def plot_median_r_by_layer(table: pd.DataFrame, path: str | Path) -> None:
     median.xaxis.set_major_locator(MaxNLocator(integer=True))
     compared.legend(fontsize="small")
     compared.set_title("Encoding performance by layer")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_voxel_histograms(titles: Sequence[str], values: Sequence[np.ndarray], path: str | Path,
@@ -90,7 +91,7 @@ def plot_voxel_histograms(titles: Sequence[str], values: Sequence[np.ndarray], p
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_r_histograms(titles: Sequence[str], voxel_r: Sequence[np.ndarray], path: str | Path,
@@ -131,7 +132,7 @@ def plot_best_layers(table: pd.DataFrame, path: str | Path) -> None:
     axes.axhline(0.0, color="grey", linewidth=0.5)
     axes.set_title("Best layer per subject and " + " and ".join(key.replace("_", " ") for key in series_keys))
     axes.legend(fontsize="small")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_ceiling(panels: Sequence[tuple[str, pd.DataFrame, float]], path: str | Path,
@@ -166,7 +167,7 @@ def plot_ceiling(panels: Sequence[tuple[str, pd.DataFrame, float]], path: str | 
                      fontsize="small")
         ax.legend(fontsize="x-small")
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_analysis_comparison(table: pd.DataFrame, path: str | Path) -> None:
@@ -190,4 +191,4 @@ def plot_analysis_comparison(table: pd.DataFrame, path: str | Path) -> None:
         ax.set_visible(False)
     figure.suptitle("Analyses compared: mean r over each subject's compared voxels")
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)

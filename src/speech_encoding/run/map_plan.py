@@ -3,12 +3,12 @@ filled in with its name), checked against its responses before any job runs."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data.responses import response_shapes
+from ..demo.planning import same_path
 from ..errors import InputError, raise_collected
 from ..report.brain_space import (
     DEFAULT_FLATMAP_HEIGHT,
@@ -57,8 +57,7 @@ def filled_in(spec: Mapping, subject: str) -> dict:
 def is_generated(spec: Mapping, filestore: str | None) -> bool:
     """The entry draws in the filestore a rule of this run writes (the demo's brain)."""
     return (filestore is not None and spec["space"] == "pycortex" and "filestore" in spec
-            and os.path.normpath(os.path.abspath(spec["filestore"]))
-            == os.path.normpath(os.path.abspath(filestore)))
+            and same_path(spec["filestore"], filestore))
 
 
 def flatmap_heights(maps: Mapping[str, Mapping], filestore: str) -> list[int]:
