@@ -28,6 +28,17 @@ def ref_standardize(train, test):
     return train, test
 
 
+def ref_zscore_by_story(data, stories):
+    """Column by column within each story: subtract its mean, divide by its std (if > 0)."""
+    out = np.array(data, dtype=np.float64)
+    for story in set(stories):
+        rows = [i for i in range(len(data)) if stories[i] == story]
+        for c in range(data.shape[1]):
+            mean, std = data[rows, c].mean(), data[rows, c].std()
+            out[rows, c] = (data[rows, c] - mean) / (std if std > 0 else 1.0)
+    return out
+
+
 def ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize):
     if normalize:
         x_train, x_test = ref_standardize(x_train, x_test)
@@ -38,16 +49,21 @@ def ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize):
 
 
 def ref_nested(x, y, n_outer, n_inner, chunk_length, seed, alpha_fdr, normalize, gap=0,
-               outer="chunked"):
+               outer="chunked", zscore="story", stories=None):
     """Outer `outer` folds (inner ones chunked); training rows are those at more than `gap` rows
-    from every held-out row (one story)."""
+    from every held-out row (gap only with one story). With zscore "split", each story's training
+    rows and its held-out rows are z-scored separately in every fold."""
+    stories = np.zeros(len(x)) if stories is None else stories
     rs, ps, sigs, alphas = [], [], [], []
     for held_out in ref_folds(len(x), n_outer, outer, chunk_length, seed):
         train = [i for i in range(len(x)) if all(abs(i - j) > gap for j in held_out)]
-        pred, chosen = ref_fit(x[train], y[train], x[held_out], n_inner, chunk_length, seed,
-                               normalize)
-        r = ref_score(pred, y[held_out], use_corr=True)
-        p = np.array([sps.pearsonr(pred[:, v], y[held_out][:, v])[1] for v in range(y.shape[1])])
+        x_train, y_train, x_test, y_test = x[train], y[train], x[held_out], y[held_out]
+        if zscore == "split":
+            x_train, y_train = (ref_zscore_by_story(a, stories[train]) for a in (x_train, y_train))
+            x_test, y_test = (ref_zscore_by_story(a, stories[held_out]) for a in (x_test, y_test))
+        pred, chosen = ref_fit(x_train, y_train, x_test, n_inner, chunk_length, seed, normalize)
+        r = ref_score(pred, y_test, use_corr=True)
+        p = np.array([sps.pearsonr(pred[:, v], y_test[:, v])[1] for v in range(y.shape[1])])
         q = sps.false_discovery_control(p, method="bh")
         rs.append(r)
         ps.append(p)
@@ -69,16 +85,23 @@ def data(n_rows=120, n_features=10, n_voxels=7, seed=0):
     return x, y
 
 
-# chunked outer folds with no gap and the t-test: the tutorial's nested CV
-@pytest.mark.parametrize("normalize, gap, outer", [(False, 0, "chunked"), (True, 0, "chunked"),
-                                                   (False, 3, "chunked"), (False, 3, "kfold")])
-def test_nested_cv_matches_reference(normalize, gap, outer):
+# chunked outer folds with no gap, z-scored by story, and the t-test: the tutorial's nested CV
+@pytest.mark.parametrize("normalize, gap, outer, zscore, n_stories", [
+    (False, 0, "chunked", "story", 1), (True, 0, "chunked", "story", 1),
+    (False, 3, "chunked", "story", 1), (False, 3, "kfold", "story", 1),
+    (False, 3, "kfold", "split", 1), (True, 0, "chunked", "split", 3),
+    (False, 0, "kfold", "split", 3)])
+def test_nested_cv_matches_reference(normalize, gap, outer, zscore, n_stories):
     x, y = data(n_rows=160)
+    stories = np.repeat(np.arange(n_stories), [160 - 50 * (n_stories - 1)] + [50] * (n_stories - 1))
     settings = ridge_settings(alphas=ALPHAS, n_inner_folds=3, n_outer_folds=4, chunk_length=8,
                               seed=2, mode="nested_cv", normalize_features=normalize, fold_gap=gap,
-                              outer_folding_type=outer)
-    got = fit_nested_cv(x, y, groups=np.zeros(len(x)), settings=settings)
-    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize, gap, outer)
+                              outer_folding_type=outer, outer_zscore=zscore)
+    given = x.copy(), y.copy()
+    got = fit_nested_cv(x, y, groups=stories, settings=settings)
+    np.testing.assert_array_equal(x, given[0])  # z-scoring in place must not reach the inputs
+    np.testing.assert_array_equal(y, given[1])
+    want = ref_nested(x, y, 4, 3, 8, 2, 0.05, normalize, gap, outer, zscore, stories)
     # float32 products against a float64 reference: r to 1e-5, p and q relatively to 1e-3
     np.testing.assert_allclose(got["r"], want["r"], atol=1e-5, rtol=0)
     for column in ("p", "q"):

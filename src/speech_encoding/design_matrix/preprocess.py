@@ -48,6 +48,31 @@ def zscore_columns(data: np.ndarray) -> np.ndarray:
     return standardize_with(data, data)[0]
 
 
+def zscore_groups(data: np.ndarray, groups: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Z-score the rows of each group (story) separately, as `zscore_columns` does.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        (n_rows, n_columns) array.
+    groups : np.ndarray
+        (n_rows,) group label of each row.
+    out : np.ndarray, optional
+        (n_rows, n_columns) float64 array that receives the result (may be `data` itself).
+
+    Returns
+    -------
+    np.ndarray
+        (n_rows, n_columns) float64: `out`, or a new array.
+    """
+    groups = np.asarray(groups)
+    out = np.empty(data.shape, dtype=np.float64) if out is None else out
+    for group in np.unique(groups):
+        rows = groups == group
+        out[rows] = zscore_columns(data[rows])
+    return out
+
+
 def prepare_features(features: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
     """Keep a story's feature `rows`, z-score the columns, zero NaN/inf.
 

@@ -9,14 +9,22 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
-from ..design_matrix.preprocess import stack_features, standardize_with
+from ..design_matrix.preprocess import stack_features, standardize_with, zscore_groups
 from ..design_matrix.trimming import StoryRows
 from ..run.devices import resolve_device
 from ..run.settings import TUTORIAL_SIGNIFICANCE, RidgeSettings, SignificanceSettings
 from .folds import inner_splits, outer_splits
 from .memory_budget import auto_voxel_batch, working_memory_bytes
 from .modes import MODES
-from .response_batches import ColumnSource, array_columns, paired, row_split, standardized, story_columns
+from .response_batches import (
+    ColumnSource,
+    array_columns,
+    paired,
+    row_split,
+    standardized,
+    story_columns,
+    zscored_by_group,
+)
 from .scores import score_summary
 from .significance import (
     PValues,
@@ -174,10 +182,13 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
                     significance: SignificanceSettings = TUTORIAL_SIGNIFICANCE) -> pd.DataFrame:
     """Outer folds over all rows, each fitted as in train/test mode, then combined per voxel.
 
-    r and alpha are averaged over outer folds; each fold's p comes from its own held-out rows
-    (its null shifts within each story's held-out rows, seeded by (significance.seed, fold)), and
-    the folds' p-values are combined by Fisher's method and BH-corrected; `n_significant_folds`
-    counts the folds where the voxel passed FDR within the fold, and `majority_significant` is
+    With `settings.outer_zscore == "split"`, each story's training rows and its held-out rows
+    are z-scored separately in every fold, so that no held-out row's value reaches training
+    through a story's mean or std ("story": `x` and the responses are used as given, the
+    tutorial's). r and alpha are averaged over outer folds; each fold's p comes from its own
+    held-out rows (its null seeded by (significance.seed, fold)), and the folds' p-values are
+    combined by `significance`'s rule and BH-corrected; `n_significant_folds` counts the folds
+    where the voxel passed FDR within the fold, and `majority_significant` is
     true when that count is above half the folds.
 
     Parameters
@@ -212,10 +223,13 @@ def nested_cv_table(x: np.ndarray, responses: ColumnSource, n_voxels: int, group
                  len(train), len(test))
         pvalues = pvalue_function(significance, held_out_units(test, groups[test]),
                                   [significance.seed, fold])
+        x_train, x_test, targets = x[train], x[test], row_split(responses, train, test)
+        if settings.outer_zscore == "split":
+            x_train, x_test = zscore_groups(x_train, groups[train]), zscore_groups(x_test, groups[test])
+            targets = zscored_by_group(targets, groups[train], groups[test])
         scores = fit_and_score(
-            x[train], x[test], row_split(responses, train, test), n_voxels, settings, pvalues,
-            draws_in_memory(significance), groups[train], working_bytes,
-            None if weights_out is None else weights_out[fold])
+            x_train, x_test, targets, n_voxels, settings, pvalues, draws_in_memory(significance),
+            groups[train], working_bytes, None if weights_out is None else weights_out[fold])
         r_folds.append(scores.r)
         p_folds.append(scores.p)
         significant_folds.append(fdr_significance(scores.p, settings.alpha_fdr, ~scores.constant)[1])

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..design_matrix.preprocess import prepare_responses, rows_of, standardize_with
+from ..design_matrix.preprocess import prepare_responses, rows_of, standardize_with, zscore_groups
 from ..design_matrix.trimming import StoryRows
 from .voxelwise_ridge import TargetBatches
 
@@ -85,7 +85,8 @@ def row_split(source: ColumnSource, train_rows: np.ndarray, test_rows: np.ndarra
     Returns
     -------
     TargetBatches
-        `targets(voxels)` gives the (n_train, n_batch) and (n_test, n_batch) parts.
+        `targets(voxels)` gives the (n_train, n_batch) and (n_test, n_batch) parts, new arrays
+        (integer indexing copies), which later steps may change in place.
     """
 
     def batch(voxels: slice) -> tuple[np.ndarray, np.ndarray]:
@@ -108,3 +109,28 @@ def standardized(targets: TargetBatches) -> TargetBatches:
         Same shapes as `targets` gives, float64.
     """
     return lambda voxels: standardize_with(*targets(voxels))
+
+
+def zscored_by_group(targets: TargetBatches, train_groups: np.ndarray,
+                     test_groups: np.ndarray) -> TargetBatches:
+    """Each part z-scored story by story (`zscore_groups`), in place, so that the voxel batch's
+    memory stays as `memory_budget.bytes_per_voxel` counts it: no statistic crosses the split.
+
+    Parameters
+    ----------
+    targets : TargetBatches
+    train_groups, test_groups : np.ndarray
+        (n_train,) and (n_test,) story of each training and test row.
+
+    Returns
+    -------
+    TargetBatches
+        Same shapes as `targets` gives, float64.
+    """
+
+    def batch(voxels: slice) -> tuple[np.ndarray, np.ndarray]:
+        train, test = (np.asarray(part, dtype=np.float64) for part in targets(voxels))
+        return (zscore_groups(train, train_groups, out=train),
+                zscore_groups(test, test_groups, out=test))
+
+    return batch

@@ -86,6 +86,7 @@ class RidgeSettings:
     outer_folding_type: str
     fold_gap: int
     inner_fold_gap: int
+    outer_zscore: str
     trim_size: int
     normalize_features: bool
     normalize_targets: bool
