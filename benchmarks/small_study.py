@@ -3,6 +3,7 @@ extracting features (issue 20: "small studies no slower than the tutorial's libr
 
     python benchmarks/small_study.py                 # 6 stories of 120 s, 2 subjects, 4 layers
     python benchmarks/small_study.py --keep /tmp/ss  # keep the run's folder
+    python benchmarks/small_study.py --snakemake-args="--set-threads extract_features=1"
 
 The study: the embedded demo with 6 stories (5 train, 1 test) of `--story-duration` seconds,
 2 subjects and a random-weight Whisper of d_model 128 and 4 layers, features every 0.5 s over
@@ -53,10 +54,11 @@ def study_config(story_duration: float) -> dict:
     return config
 
 
-def run(folder: Path, config: dict, cores: int) -> tuple[float, dict[str, int]]:
-    """Write `config` and run the workflow in `folder`: wall seconds and jobs per rule."""
+def run(folder: Path, config: dict, cores: int, extra: tuple[str, ...] = ()) -> tuple[float, dict[str, int]]:
+    """Write `config` and run the workflow in `folder` (with `extra` snakemake arguments): wall
+    seconds and jobs per rule."""
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    seconds, result = timed_snakemake(folder, cores=cores)
+    seconds, result = timed_snakemake(folder, *extra, cores=cores)
     return seconds, planned_jobs(result)
 
 
@@ -97,18 +99,22 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--story-duration", type=float, default=120.0, help="seconds")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    parser.add_argument("--snakemake-args", default="",
+                        help='more snakemake arguments for both runs, e.g. '
+                             '"--set-threads extract_features=1"')
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="small_study_"))
     folder.mkdir(parents=True, exist_ok=True)
     config = study_config(args.story_duration)
 
     start = time.time()
-    seconds, jobs = run(folder, config, args.cores)
+    extra = tuple(args.snakemake_args.split())
+    seconds, jobs = run(folder, config, args.cores, extra)
     report("from scratch", seconds, jobs, rule_seconds(folder / "results", start))
 
     config["ridge"]["alphas"] = {"logspace": [-1, 8, 12]}
     start = time.time()
-    seconds, jobs = run(folder, config, args.cores)
+    seconds, jobs = run(folder, config, args.cores, extra)
     report("rerun after a change of ridge.alphas", seconds, jobs,
            rule_seconds(folder / "results", start))
 
