@@ -29,13 +29,11 @@ def ref_standardize(train, test):
 
 
 def ref_zscore_by_story(data, stories):
-    """Column by column within each story: subtract its mean, divide by its std (if > 0)."""
+    """Each story's rows standardised with their own statistics (`ref_standardize`)."""
     out = np.array(data, dtype=np.float64)
     for story in set(stories):
         rows = [i for i in range(len(data)) if stories[i] == story]
-        for c in range(data.shape[1]):
-            mean, std = data[rows, c].mean(), data[rows, c].std()
-            out[rows, c] = (data[rows, c] - mean) / (std if std > 0 else 1.0)
+        out[rows] = ref_standardize(out[rows], out[rows])[0]
     return out
 
 

@@ -71,11 +71,10 @@ def checked_entry(subject: str, spec: Mapping, n_columns, generated_filestore: s
     """`spec` after checking its keys, its files and its mask's voxel count (of an entry in the
     generated filestore only its keys: the rule writes a mask of the responses' columns)."""
     check_space_keys(subject, spec)
-    if is_generated(spec, generated_filestore):
-        return dict(spec)
-    space = space_from_config(spec)
-    mask, _ = mask_and_affine(space)
-    check_voxel_count(mask, n_columns(), subject, space)
+    if not is_generated(spec, generated_filestore):
+        space = space_from_config(spec)
+        mask, _ = mask_and_affine(space)
+        check_voxel_count(mask, n_columns(), subject, space)
     return dict(spec)
 
 
