@@ -16,7 +16,14 @@ rows cut through stories, so the fold gap matters.
 
 Then nested CV's median null r over 40,000 null voxels per seed (`--median-voxels`), with each
 outer fold's training and held-out rows z-scored apart (`ridge.outer_zscore: split`, the default)
-and with whole stories z-scored before folding (`story`, the tutorial's).
+and with whole stories z-scored before folding (`story`, the tutorial's), and the default's share
+of p < 0.05 on them.
+
+Last, the power target at white noise, where the one-sided t-test is valid, measured on enough
+voxels to resolve a ratio near 90% (`--power-voxels` planted per effect, as many null voxels, over
+`--power-seeds`): per mode and effect, the default's power against the t-test's (one-sided, with the
+default's fold combination), both at p < 0.05 and at matched size (each method's threshold the 5%
+quantile of its own null voxels' p, so that a test that passes more noise gains no power by it).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.run.settings import SignificanceSettings
 
 EFFECTS = (0.1, 0.2, 0.3)
+POWER_EFFECTS = (0.05, 0.1, 0.15, 0.2, 0.3)
 N_STORIES, N_ROWS = 6, 200
 RHOS = (0.0, 0.3, 0.7, 0.9)
 
@@ -76,9 +84,10 @@ METHODS = {"ttest two-sided, fisher (tutorial)": {"method": "ttest", "alternativ
 def median_null_r(n_voxels: int, seeds: Sequence[int]) -> None:
     """Nested CV's median null r (default folds) over many voxels, with each outer fold's two
     sides z-scored apart (the default) and with whole stories z-scored first (the tutorial's).
-    r does not depend on the significance method, so the fast t-test is used."""
+    The default (`split`) runs the default test and also reports its share of p < 0.05; r does
+    not depend on the significance method, so `story` uses the fast t-test."""
     print(f"\nnested CV (kfold outer folds, gap 20), {n_voxels} null voxels per seed: median r "
-          "(bootstrap se) / mean r")
+          "(bootstrap se) / mean r, and for the default the share with p < 0.05")
     print("| rho | outer_zscore | " + " | ".join(f"seed {seed}" for seed in seeds) + " |\n|---|---|"
           + "---|" * len(seeds))
     rng = np.random.default_rng(0)
@@ -90,41 +99,76 @@ def median_null_r(n_voxels: int, seeds: Sequence[int]) -> None:
                                                        "outer_zscore": zscore})
             cells = []
             for features, responses in data:
+                if zscore != "split":
+                    significance = dataclasses.replace(significance, method="ttest")
                 voxels, _ = fit_stories(features, responses, dict.fromkeys(features, "train"), None,
-                                        settings, significance=dataclasses.replace(
-                                            significance, method="ttest"))
+                                        settings, significance=significance)
                 r = voxels["r"].to_numpy()
                 boot = np.median(rng.choice(r, (200, len(r))), axis=1)
-                cells.append(f"{np.median(r):+.4f} ({boot.std():.4f}) / {r.mean():+.4f}")
+                cells.append(f"{np.median(r):+.4f} ({boot.std():.4f}) / {r.mean():+.4f}" + (
+                    f"; {100 * np.mean(voxels['p'] < 0.05):.2f}%" if zscore == "split" else ""))
             print(f"| {rho} | {zscore} | " + " | ".join(cells) + " |", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="more voxels (slower)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gaps", type=int, nargs="+", default=[0, 20],
-                        help="nested CV ridge.fold_gap values (kfold outer folds, the default)")
-    parser.add_argument("--median-voxels", type=int, default=40_000,
-                        help="null voxels per seed for nested CV's median null r (0: skip)")
-    parser.add_argument("--median-seeds", type=int, nargs="+", default=[1, 2, 3])
-    args = parser.parse_args()
-    n_null, n_planted = (8000, 500) if args.full else (2000, 200)
+def power_at_white_noise(n_voxels: int, seeds: Sequence[int]) -> None:
+    """The default's power over the one-sided t-test's at white noise, per mode and effect size:
+    the ratio of their powers pooled over seeds (the standard error from the spread of the
+    per-seed ratios), at p < 0.05 and at matched size."""
+    effects = np.concatenate([np.zeros(n_voxels), np.repeat(POWER_EFFECTS, n_voxels)])
+    ttest = {"method": "ttest", "alternative": "greater", "combine": "cauchy"}
+    print(f"\nwhite noise, {n_voxels} null and {n_voxels} planted voxels per effect, seeds "
+          f"{', '.join(map(str, seeds))}: power of the default / of the one-sided t-test = ratio "
+          "(se over seeds)")
+    print("| mode | test | null p < 0.05 (default / t-test) | "
+          + " | ".join(f"effect {effect}" for effect in POWER_EFFECTS) + " |\n|---|---|---|"
+          + "---|" * len(POWER_EFFECTS))
+    for mode in ("train_test", "nested_cv"):
+        settings, default = default_sections({"mode": mode})
+        rates = {name: [] for name in ("p < 0.05", "matched size")}
+        null_rates = []
+        for seed in seeds:
+            features, responses = simulate_stories(0.0, effects, N_STORIES, N_ROWS, 100 + seed)
+            splits = dict.fromkeys(features, "train") | {f"s{N_STORIES - 1}": "test"}
+            p = {name: fit_stories(features, responses, splits, None, settings,
+                                   significance=dataclasses.replace(default, **method))[0]["p"]
+                 .to_numpy() for name, method in (("default", {}), ("ttest", ttest))}
+            null_rates.append([np.mean(p[name][effects == 0] < 0.05) for name in p])
+            # called: p <= cut; p < 0.05 is p <= the float just below 0.05
+            for name, cuts in (("p < 0.05", dict.fromkeys(p, np.nextafter(0.05, 0))),
+                               ("matched size", {key: np.quantile(p[key][effects == 0], 0.05)
+                                                 for key in p})):
+                rates[name].append([[np.mean(p[key][effects == effect] <= cuts[key])
+                                     for effect in POWER_EFFECTS] for key in p])
+        default_null, ttest_null = np.mean(null_rates, axis=0)
+        for name, per_seed in rates.items():
+            per_seed = np.asarray(per_seed)  # (seed, method, effect)
+            ratios = per_seed[:, 0] / per_seed[:, 1]
+            pooled = per_seed.mean(axis=0)
+            se = ratios.std(axis=0, ddof=1) / np.sqrt(len(seeds)) if len(seeds) > 1 else ratios[0] * np.nan
+            cells = [f"{100 * a:.1f}% / {100 * b:.1f}% = {100 * a / b:.1f}% ({100 * e:.1f})"
+                     for a, b, e in zip(pooled[0], pooled[1], se, strict=True)]
+            print(f"| {mode} | {name} | {100 * default_null:.2f}% / {100 * ttest_null:.2f}% | "
+                  + " | ".join(cells) + " |", flush=True)
+
+
+def main_table(full: bool, seed: int, gaps: Sequence[int]) -> None:
+    """Every method in every case and rho: calibration on null voxels, power on planted ones."""
+    n_null, n_planted = (8000, 500) if full else (2000, 200)
     nested = {"mode": "nested_cv"}
     cases = [("train_test", {"mode": "train_test"}),
              ("nested_cv, chunked outer folds, gap 0 (tutorial)",
               nested | {"outer_folding_type": "chunked", "fold_gap": 0, "fold_remainder": "last",
                        "outer_zscore": "story"})] + [
         (f"nested_cv, kfold outer folds, gap {gap}", nested | {"fold_gap": gap})
-        for gap in args.gaps] + [
+        for gap in gaps] + [
         ("nested_cv, group outer folds", nested | {"outer_folding_type": "group"})]
     header = ["rho", "mode", "method", "p<0.05", "FDR null", "median null r",
               *[f"power {e}" for e in EFFECTS], *[f"FDR {e}" for e in EFFECTS]]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for rho in RHOS:
         planted_effects = np.concatenate([np.zeros(n_null), np.repeat(EFFECTS, n_planted)])
-        null_data = simulate_stories(rho, np.zeros(n_null), N_STORIES, N_ROWS, args.seed)
-        planted_data = simulate_stories(rho, planted_effects, N_STORIES, N_ROWS, args.seed + 1)
+        null_data = simulate_stories(rho, np.zeros(n_null), N_STORIES, N_ROWS, seed)
+        planted_data = simulate_stories(rho, planted_effects, N_STORIES, N_ROWS, seed + 1)
         splits = {story: "train" for story in null_data[0]} | {f"s{N_STORIES - 1}": "test"}
         for mode, ridge in cases:
             settings, default = default_sections(ridge)
@@ -138,8 +182,30 @@ def main() -> None:
                 print(f"| {rho} | {mode} | {name} | " + " | ".join(
                     f"{value:+.4f}" if key == "median null r" else f"{100 * value:.1f}%"
                     for key, value in row.items()) + " |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="more voxels (slower)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gaps", type=int, nargs="+", default=[0, 20],
+                        help="nested CV ridge.fold_gap values (kfold outer folds, the default)")
+    parser.add_argument("--median-voxels", type=int, default=40_000,
+                        help="null voxels per seed for nested CV's median null r (0: skip)")
+    parser.add_argument("--median-seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--power-voxels", type=int, default=10_000,
+                        help="white-noise power table: null voxels, and planted voxels per effect"
+                             " (0: skip)")
+    parser.add_argument("--power-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--skip-main", action="store_true",
+                        help="only the median and power tables")
+    args = parser.parse_args()
+    if not args.skip_main:
+        main_table(args.full, args.seed, args.gaps)
     if args.median_voxels:
         median_null_r(args.median_voxels, args.median_seeds)
+    if args.power_voxels:
+        power_at_white_noise(args.power_voxels, args.power_seeds)
 
 
 if __name__ == "__main__":
