@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from speech_encoding.demo.simulated_responses import simulate_stories
+from speech_encoding.demo.simulated_responses import FEATURE_RHO, simulate_stories
 from speech_encoding.modelling.fit import fit_stories
 from speech_encoding.run.settings import SignificanceSettings
 
@@ -110,13 +110,15 @@ def median_null_r(n_voxels: int, seeds: Sequence[int]) -> None:
             print(f"| {rho} | {zscore} | " + " | ".join(cells) + " |", flush=True)
 
 
-def power_at_white_noise(n_voxels: int, seeds: Sequence[int]) -> None:
+def power_at_white_noise(n_voxels: int, seeds: Sequence[int], feature_rho: float) -> None:
     """The default's power over the one-sided t-test's at white noise, per mode and effect size:
     the ratio of their powers pooled over seeds (the standard error from the spread of the
-    per-seed ratios), at p < 0.05 and at matched size."""
+    per-seed ratios), at p < 0.05 and at matched size. `feature_rho`: the features' lag-1
+    autocorrelation (the smoother the predictions, the more the exact null costs)."""
     effects = np.concatenate([np.zeros(n_voxels), np.repeat(POWER_EFFECTS, n_voxels)])
     ttest = {"method": "ttest", "alternative": "greater", "combine": "cauchy"}
-    print(f"\nwhite noise, {n_voxels} null and {n_voxels} planted voxels per effect, seeds "
+    print(f"\nwhite noise, features' lag-1 autocorrelation {feature_rho}, {n_voxels} null and "
+          f"{n_voxels} planted voxels per effect, seeds "
           f"{', '.join(map(str, seeds))}: power of the default / of the one-sided t-test = ratio "
           "(se over seeds)")
     print("| mode | test | null p < 0.05 (default / t-test) | "
@@ -127,7 +129,8 @@ def power_at_white_noise(n_voxels: int, seeds: Sequence[int]) -> None:
         rates = {name: [] for name in ("p < 0.05", "matched size")}
         null_rates = []
         for seed in seeds:
-            features, responses = simulate_stories(0.0, effects, N_STORIES, N_ROWS, 100 + seed)
+            features, responses = simulate_stories(0.0, effects, N_STORIES, N_ROWS, 100 + seed,
+                                                  feature_rho)
             splits = dict.fromkeys(features, "train") | {f"s{N_STORIES - 1}": "test"}
             p = {name: fit_stories(features, responses, splits, None, settings,
                                    significance=dataclasses.replace(default, **method))[0]["p"]
@@ -197,6 +200,9 @@ def main() -> None:
                         help="white-noise power table: null voxels, and planted voxels per effect"
                              " (0: skip)")
     parser.add_argument("--power-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--power-feature-rho", type=float, default=FEATURE_RHO,
+                        help="power table: the features' lag-1 autocorrelation (the other tables "
+                             f"use {FEATURE_RHO})")
     parser.add_argument("--skip-main", action="store_true",
                         help="only the median and power tables")
     args = parser.parse_args()
@@ -205,7 +211,7 @@ def main() -> None:
     if args.median_voxels:
         median_null_r(args.median_voxels, args.median_seeds)
     if args.power_voxels:
-        power_at_white_noise(args.power_voxels, args.power_seeds)
+        power_at_white_noise(args.power_voxels, args.power_seeds, args.power_feature_rho)
 
 
 if __name__ == "__main__":

@@ -336,6 +336,26 @@ def test_the_combination_defaults_to_fisher_for_the_ttest_and_cauchy_otherwise()
     assert combination_rule(dataclasses.replace(PERMUTATION, combine="fisher")) == "fisher"
 
 
+# ---------- the simulation the calibration runs on ----------
+def lag1_autocorrelation(series: np.ndarray) -> float:
+    """Mean over columns of the Pearson correlation of each column with itself one row later."""
+    return float(np.mean([np.corrcoef(column[:-1], column[1:])[0, 1] for column in series.T]))
+
+
+@pytest.mark.parametrize("feature_rho, noise_rho", [(0.3, 0.7), (0.9, 0.0)])
+def test_simulated_stories_have_the_asked_autocorrelations(feature_rho, noise_rho):
+    # The mean of 48 feature (or 240 noise) columns' lag-1 estimates over 400 rows has a standard
+    # error below 0.01 and a bias of about -(1 + 3 rho) / 400 >= -0.01, so 0.05 cannot flake and
+    # separates 0.3 from 0.9. The first delay block (delay 1) is the AR(1) series shifted down by
+    # one row: its rows after the first are the undelayed features.
+    features, responses = simulate_stories(noise_rho, np.zeros(40), 6, 400, seed=5,
+                                           feature_rho=feature_rho)
+    feature_lag1 = np.mean([lag1_autocorrelation(story[1:, :8]) for story in features.values()])
+    noise_lag1 = np.mean([lag1_autocorrelation(story) for story in responses.values()])
+    assert abs(feature_lag1 - feature_rho) < 0.05
+    assert abs(noise_lag1 - noise_rho) < 0.05
+
+
 # ---------- calibration through the fit, with the defaults ----------
 # Seeded null simulations (no signal; smooth FIR-delayed features, AR(1) noise): with the schema's
 # defaults the fraction of voxels with p < 0.05 must lie within 5 binomial standard deviations of

@@ -29,7 +29,8 @@ def ar1(n_rows: int, n_columns: int, rho: float, rng: np.random.Generator) -> np
 
 
 def simulate_stories(noise_rho: float, effects: Sequence[float], n_stories: int, n_rows: int,
-                     seed: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                     seed: int, feature_rho: float = FEATURE_RHO
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Delayed features and responses of `n_stories` stories named s0, s1, ...
 
     Parameters
@@ -41,6 +42,9 @@ def simulate_stories(noise_rho: float, effects: Sequence[float], n_stories: int,
         story.
     n_stories, n_rows : int
     seed : int
+    feature_rho : float
+        Lag-1 autocorrelation of each feature column before the delays (how smooth features,
+        hence predictions, are).
 
     Returns
     -------
@@ -54,7 +58,7 @@ def simulate_stories(noise_rho: float, effects: Sequence[float], n_stories: int,
     readout = rng.normal(size=(N_FEATURES * len(DELAYS), len(effects)))
     features, responses = {}, {}
     for story in range(n_stories):
-        x = stack_delays(ar1(n_rows, N_FEATURES, FEATURE_RHO, rng), list(DELAYS), False)
+        x = stack_delays(ar1(n_rows, N_FEATURES, feature_rho, rng), list(DELAYS), False)
         signal = x @ readout
         signal /= signal.std(axis=0)
         features[f"s{story}"] = x
