@@ -110,46 +110,54 @@ def median_null_r(n_voxels: int, seeds: Sequence[int]) -> None:
             print(f"| {rho} | {zscore} | " + " | ".join(cells) + " |", flush=True)
 
 
+def called_shares(p: dict[str, np.ndarray], effects: np.ndarray) -> dict[str, list]:
+    """Per way of calling ("p < 0.05", "matched size": each method's threshold the 5% quantile of
+    its own null voxels' p), the share of planted voxels called per method and effect."""
+    cuts = {"p < 0.05": dict.fromkeys(p, np.nextafter(0.05, 0)),  # p < 0.05 as p <= a cut
+            "matched size": {key: np.quantile(values[effects == 0], 0.05)
+                             for key, values in p.items()}}
+    return {name: [[np.mean(p[key][effects == effect] <= cut[key]) for effect in POWER_EFFECTS]
+                   for key in p] for name, cut in cuts.items()}
+
+
+def ratio_cells(per_seed: np.ndarray) -> list[str]:
+    """Per effect, "default / t-test = ratio (se)" from (seed, method, effect) powers: the ratio of
+    the powers pooled over seeds, its standard error from the spread of the per-seed ratios."""
+    ratios = per_seed[:, 0] / per_seed[:, 1]
+    pooled = per_seed.mean(axis=0)
+    se = ratios.std(axis=0, ddof=1) / np.sqrt(len(ratios)) if len(ratios) > 1 else ratios[0] * np.nan
+    return [f"{100 * a:.1f}% / {100 * b:.1f}% = {100 * a / b:.1f}% ({100 * e:.1f})"
+            for a, b, e in zip(pooled[0], pooled[1], se, strict=True)]
+
+
 def power_at_white_noise(n_voxels: int, seeds: Sequence[int], feature_rho: float) -> None:
-    """The default's power over the one-sided t-test's at white noise, per mode and effect size:
-    the ratio of their powers pooled over seeds (the standard error from the spread of the
-    per-seed ratios), at p < 0.05 and at matched size. `feature_rho`: the features' lag-1
-    autocorrelation (the smoother the predictions, the more the exact null costs)."""
+    """The default's power over the one-sided t-test's at white noise, per mode and effect size,
+    at p < 0.05 and at matched size. `feature_rho`: the features' lag-1 autocorrelation (the
+    smoother the predictions, the more the exact null costs)."""
     effects = np.concatenate([np.zeros(n_voxels), np.repeat(POWER_EFFECTS, n_voxels)])
-    ttest = {"method": "ttest", "alternative": "greater", "combine": "cauchy"}
+    methods = {"default": {}, "ttest": {"method": "ttest", "alternative": "greater",
+                                        "combine": "cauchy"}}
     print(f"\nwhite noise, features' lag-1 autocorrelation {feature_rho}, {n_voxels} null and "
-          f"{n_voxels} planted voxels per effect, seeds "
-          f"{', '.join(map(str, seeds))}: power of the default / of the one-sided t-test = ratio "
-          "(se over seeds)")
+          f"{n_voxels} planted voxels per effect, seeds {', '.join(map(str, seeds))}: power of the "
+          "default / of the one-sided t-test = ratio (se over seeds)")
     print("| mode | test | null p < 0.05 (default / t-test) | "
           + " | ".join(f"effect {effect}" for effect in POWER_EFFECTS) + " |\n|---|---|---|"
           + "---|" * len(POWER_EFFECTS))
     for mode in ("train_test", "nested_cv"):
         settings, default = default_sections({"mode": mode})
-        rates = {name: [] for name in ("p < 0.05", "matched size")}
-        null_rates = []
+        shares, null_rates = [], []
         for seed in seeds:
             features, responses = simulate_stories(0.0, effects, N_STORIES, N_ROWS, 100 + seed,
                                                   feature_rho)
             splits = dict.fromkeys(features, "train") | {f"s{N_STORIES - 1}": "test"}
             p = {name: fit_stories(features, responses, splits, None, settings,
                                    significance=dataclasses.replace(default, **method))[0]["p"]
-                 .to_numpy() for name, method in (("default", {}), ("ttest", ttest))}
-            null_rates.append([np.mean(p[name][effects == 0] < 0.05) for name in p])
-            # called: p <= cut; p < 0.05 is p <= the float just below 0.05
-            for name, cuts in (("p < 0.05", dict.fromkeys(p, np.nextafter(0.05, 0))),
-                               ("matched size", {key: np.quantile(p[key][effects == 0], 0.05)
-                                                 for key in p})):
-                rates[name].append([[np.mean(p[key][effects == effect] <= cuts[key])
-                                     for effect in POWER_EFFECTS] for key in p])
+                 .to_numpy() for name, method in methods.items()}
+            null_rates.append([np.mean(values[effects == 0] < 0.05) for values in p.values()])
+            shares.append(called_shares(p, effects))
         default_null, ttest_null = np.mean(null_rates, axis=0)
-        for name, per_seed in rates.items():
-            per_seed = np.asarray(per_seed)  # (seed, method, effect)
-            ratios = per_seed[:, 0] / per_seed[:, 1]
-            pooled = per_seed.mean(axis=0)
-            se = ratios.std(axis=0, ddof=1) / np.sqrt(len(seeds)) if len(seeds) > 1 else ratios[0] * np.nan
-            cells = [f"{100 * a:.1f}% / {100 * b:.1f}% = {100 * a / b:.1f}% ({100 * e:.1f})"
-                     for a, b, e in zip(pooled[0], pooled[1], se, strict=True)]
+        for name in shares[0]:
+            cells = ratio_cells(np.asarray([seed_shares[name] for seed_shares in shares]))
             print(f"| {mode} | {name} | {100 * default_null:.2f}% / {100 * ttest_null:.2f}% | "
                   + " | ".join(cells) + " |", flush=True)
 
