@@ -1,8 +1,8 @@
 """Simulated encoding data with known truth, for checking the calibration of significance tests.
 
-Features are smooth (AR(1), rho 0.9, per column) and FIR-delayed (1-4 TRs), as the pipeline's are;
-responses are AR(1) noise along TRs plus, in planted voxels, a random linear read-out of the
-features scaled to a chosen effect size (signal std / noise std).
+Features are smooth (AR(1) per column, rho 0.9 unless asked otherwise) and FIR-delayed (1-4 TRs),
+as the pipeline's are; responses are AR(1) noise along TRs plus, in planted voxels, a random linear
+read-out of the features scaled to a chosen effect size (signal std / noise std).
 """
 
 from __future__ import annotations
