@@ -97,10 +97,10 @@ def median_null_r(n_voxels: int, seeds: Sequence[int]) -> None:
         for zscore in ("split", "story"):
             settings, significance = default_sections({"mode": "nested_cv",
                                                        "outer_zscore": zscore})
+            if zscore != "split":
+                significance = dataclasses.replace(significance, method="ttest")
             cells = []
             for features, responses in data:
-                if zscore != "split":
-                    significance = dataclasses.replace(significance, method="ttest")
                 voxels, _ = fit_stories(features, responses, dict.fromkeys(features, "train"), None,
                                         settings, significance=significance)
                 r = voxels["r"].to_numpy()
@@ -135,8 +135,7 @@ def power_at_white_noise(n_voxels: int, seeds: Sequence[int], feature_rho: float
     at p < 0.05 and at matched size. `feature_rho`: the features' lag-1 autocorrelation (the
     smoother the predictions, the more the exact null costs)."""
     effects = np.concatenate([np.zeros(n_voxels), np.repeat(POWER_EFFECTS, n_voxels)])
-    methods = {"default": {}, "ttest": {"method": "ttest", "alternative": "greater",
-                                        "combine": "cauchy"}}
+    methods = {"default": {}, "ttest": METHODS["ttest greater"]}
     print(f"\nwhite noise, features' lag-1 autocorrelation {feature_rho}, {n_voxels} null and "
           f"{n_voxels} planted voxels per effect, seeds {', '.join(map(str, seeds))}: power of the "
           "default / of the one-sided t-test = ratio (se over seeds)")
